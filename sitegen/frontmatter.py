@@ -1,0 +1,94 @@
+"""YAML front matter: split it from the body, parse it with positions for errors, dump it.
+
+Dates stay strings here (the reader parses them with the site's timezone), so a page
+means the same thing whatever PyYAML would have guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic, error
+
+_FENCE = re.compile(r"^---[ \t]*$", re.M)
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block-style lists indented under their key; long strings not folded."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)
+
+
+_Dumper.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
+@dataclass(frozen=True)
+class Page:
+    """A content file split into its front matter and its Markdown body."""
+
+    meta: dict[str, Any]
+    body: str
+    body_line: int          # 1-based line of the file where the body starts
+
+
+def split(text: str) -> tuple[str | None, str, int, int]:
+    """``(YAML or None, body, fence_line, body_line)``; lines are 1-based lines of the file.
+
+    Blank lines before the opening ``---`` are allowed; ``fence_line`` is that line.
+    """
+    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None or lines[start].rstrip() != "---":
+        return None, text, 0, 1
+    end = next((j for j in range(start + 1, len(lines)) if lines[j].rstrip() == "---"), None)
+    if end is None:
+        return None, text, 0, 1
+    return "".join(lines[start + 1:end]), "".join(lines[end + 1:]), start + 1, end + 2
+
+
+def parse(text: str, file: str) -> tuple[Page | None, list[Diagnostic]]:
+    """Parse a content file. On malformed YAML returns None and an error with the line and
+    column counted in the file (not inside the front matter)."""
+    yaml_text, body, fence_line, body_line = split(text)
+    if yaml_text is None:
+        return None, [error(file, "no YAML front matter found", line=1,
+                            hint="start the file with a '---' line, then title: and date:, "
+                            "then a closing '---' line")]
+    try:
+        meta = yaml.load(yaml_text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = fence_line + 1 + mark.line if mark else fence_line
+        column = mark.column + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [error(file, f"malformed YAML front matter: {problem}", line=line,
+                            column=column, hint="fix the YAML syntax; quote values that "
+                            "contain ': ' or start with a special character")]
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        return None, [error(file, "front matter is not a mapping of keys to values",
+                            line=fence_line + 1, hint="write one 'key: value' per line")]
+    return Page({str(k): v for k, v in meta.items()}, body, body_line), []
+
+
+def dump(meta: dict[str, Any], body: str) -> str:
+    """Front matter and body as file text; key order kept, Unicode kept, stable output."""
+    yaml_text = yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                          width=10_000, default_flow_style=False)
+    return f"---\n{yaml_text}---\n\n{body.strip()}\n"

@@ -1,0 +1,148 @@
+"""The data that flows through a build: frozen dataclasses, no behaviour beyond derivations.
+
+seeds -> :class:`SeedArticle` -> content page -> :class:`Article` -> :class:`SiteIndex`
+-> :class:`RenderJob` -> bytes on disk, summed up in a :class:`BuildResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+from .errors import Diagnostic
+
+
+@dataclass(frozen=True)
+class SeedArticle:
+    """What the seed parser read out of one scraped article (``seeds/*.txt``)."""
+
+    seed: str                      # file name inside seeds/
+    title: str
+    body: str                      # Markdown, dateline prefix removed
+    subtitle: str | None = None    # the bold caption / standfirst line
+    dateline: str | None = None    # place named in the dateline ("Washington")
+    agency: str | None = None      # "RHC", "Reuters", "AP" ...
+    date: datetime | None = None   # aware; None when the seed names no date
+    date_text: str | None = None   # the date as written in the seed
+    source_url: str | None = None
+    publisher: str | None = None   # falls back to the URL's host
+    summary: str = ""              # opening of the body, plain text
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One entry of the topic taxonomy in ``site.yaml``."""
+
+    slug: str
+    name: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    """A publisher, as listed on the sources pages."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """A content page read from ``content/``, ready to render."""
+
+    path: str                       # posix path relative to content/, e.g. "2023/11/x.md"
+    id: str                         # permanent identifier, used by feeds
+    title: str
+    date: datetime                  # aware
+    slug: str
+    body: str                       # Markdown source
+    html: str                       # rendered and sanitised body
+    summary: str                    # plain text
+    subtitle: str | None = None
+    dateline: str | None = None
+    agency: str | None = None
+    source: str | None = None
+    source_slug: str | None = None  # slug of the source page
+    source_url: str | None = None
+    topics: tuple[str, ...] = ()    # topic slugs
+    updated: datetime | None = None
+    draft: bool = False
+    seed: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)  # curator's own keys
+
+
+@dataclass(frozen=True)
+class Pager:
+    """One page of a paginated list."""
+
+    number: int                     # 1-based
+    total: int                      # number of pages
+    items: tuple[Article, ...]
+    urls: tuple[str, ...]           # site-relative URL of every page, index 0 = page 1
+
+    @property
+    def url(self) -> str:
+        return self.urls[self.number - 1]
+
+    @property
+    def prev_url(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.urls[self.number] if self.number < self.total else None
+
+
+@dataclass(frozen=True)
+class SiteIndex:
+    """Every article grouped the ways the site lists them. Lists are newest first."""
+
+    articles: tuple[Article, ...]
+    topics: Mapping[str, Topic]                       # slug -> topic (only used ones)
+    sources: Mapping[str, Source]                     # slug -> source
+    by_topic: Mapping[str, tuple[Article, ...]]
+    by_source: Mapping[str, tuple[Article, ...]]
+    by_year: Mapping[str, tuple[Article, ...]]        # "2023"
+    by_month: Mapping[str, tuple[Article, ...]]       # "2023/11"
+    by_day: Mapping[str, tuple[Article, ...]]         # "2023/11/01"
+    previous: Mapping[str, Article]                   # article id -> older neighbour
+    next: Mapping[str, Article]                       # article id -> newer neighbour
+    related: Mapping[str, tuple[Article, ...]]        # article id -> related, newest first
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One output file: which template renders it, at which URL, with what context."""
+
+    template: str
+    url: str                        # site-relative URL ("", "page/2/", "feed.xml")
+    output: str                     # posix path inside the output folder
+    context: Mapping[str, Any]
+    kind: str = "page"              # page | article | feed | sitemap | static ...
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did, for the summary line and the exit status."""
+
+    diagnostics: tuple[Diagnostic, ...] = ()
+    pages: int = 0
+    articles: int = 0
+    topics: int = 0
+    sources: int = 0
+    feeds: int = 0
+    written: int = 0                # files whose bytes changed
+    removed: int = 0
+    imported: int = 0
+    seconds: float = 0.0
+    built: bool = True
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.level == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.level == "warning")

@@ -1,0 +1,59 @@
+"""Plain-text helpers shared by the seed parser and the reader: Markdown to plain text,
+summaries, word counts. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_TAG = re.compile(r"<[^>]{0,2000}>")
+_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|`+|~~)(?=\S)(.+?)(?<=\S)\1")
+_BLOCK_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d{1,9}[.)]\s+)", re.M)
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s")
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown (or scraped text holding bits of HTML) reduced to readable plain text."""
+    text = _IMAGE.sub(r"\1", markdown)
+    text = _LINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(r"\1", text)
+    text = _TAG.sub(" ", text)
+    text = _BLOCK_PREFIX.sub("", text)
+    for _ in range(2):  # nested emphasis such as ***bold italic***
+        text = _EMPHASIS.sub(r"\2", text)
+    text = _ESCAPE.sub(r"\1", text)
+    return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def summarize(markdown: str, max_chars: int = 280) -> str:
+    """The opening of a text: whole sentences up to ``max_chars``, else a cut at a word."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", markdown) if plain_text(p)]
+    text = plain_text(paragraphs[0]) if paragraphs else ""
+    if len(text) <= max_chars:
+        return text
+    cut = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.start() > max_chars:
+            break
+        cut = match.start()
+    if cut >= max_chars // 3:
+        return text[:cut].strip()
+    shortened = text[:max_chars].rsplit(" ", 1)[0].rstrip(",;:-–— ")
+    return shortened + "…"
+
+
+def word_count(markdown: str) -> int:
+    """Words in the plain text; CJK characters count one each."""
+    text = plain_text(markdown)
+    cjk = len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", text))
+    return len(re.findall(r"[^\W_]+", re.sub(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", " ", text))) + cjk
+
+
+def reading_minutes(markdown: str, words_per_minute: int = 230) -> int:
+    """Minutes to read, at least one."""
+    return max(1, round(word_count(markdown) / words_per_minute))

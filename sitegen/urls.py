@@ -1,0 +1,116 @@
+"""Slugs, URLs and output paths: every rule of the URL layout lives here and nowhere else.
+
+URLs are *site-relative*: no leading slash, directories end in ``/``, the home page is
+``""``. :func:`absolute` joins them to ``base_url`` (which may carry a path) and
+:func:`relative` links one page to another so the output works under any sub-path.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from datetime import datetime
+from urllib.parse import quote, urlsplit
+
+from slugify import slugify as _slugify
+
+MAX_SLUG_LENGTH = 80
+_RESERVED_SLUGS = frozenset({"page", "static", "feed", "atom"})
+_INITIALISM_DOT = re.compile(r"(?<=\b[^\W\d_])\.(?=[^\W\d_]\b)")
+_SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
+    """Lower-case ASCII words joined by ``-`` (transliterating other scripts); may be ``""``."""
+    text = _INITIALISM_DOT.sub("", text or "")  # "U.S." -> "US", not "u-s"
+    return _slugify(text, max_length=max_length, word_boundary=True, save_order=True)
+
+
+def is_safe_slug(slug: str) -> bool:
+    """A slug that is one harmless path segment: no ``/``, ``..``, dots or absolute paths."""
+    return bool(_SAFE_SLUG.match(slug)) and slug not in _RESERVED_SLUGS
+
+
+def article_slug(title: str, fallback: str) -> str:
+    """The slug made from a title, or ``fallback`` when the title has no usable characters."""
+    slug = slugify(title)
+    if not slug or slug in _RESERVED_SLUGS:
+        slug = f"{slug}-{fallback}" if slug else fallback
+    return slug
+
+
+def paged(url: str, number: int) -> str:
+    """URL of page ``number`` of the list whose first page is ``url``."""
+    return url if number <= 1 else f"{url}page/{number}/"
+
+
+def home(number: int = 1) -> str:
+    return paged("", number)
+
+
+def article(date: datetime, slug: str) -> str:
+    return f"{date:%Y/%m/%d}/{slug}/"
+
+
+def year(key: str) -> str:
+    """``key`` is ``"2023"``; month and day keys are ``"2023/11"`` and ``"2023/11/01"``."""
+    return f"{key}/"
+
+
+month = day = year
+
+
+def archive() -> str:
+    return "archive/"
+
+
+def topics() -> str:
+    return "topics/"
+
+
+def topic(slug: str, number: int = 1) -> str:
+    return paged(f"topics/{slug}/", number)
+
+
+def sources() -> str:
+    return "sources/"
+
+
+def source(slug: str, number: int = 1) -> str:
+    return paged(f"sources/{slug}/", number)
+
+
+def feed(section: str = "", kind: str = "rss") -> str:
+    """Feed of the whole site (``section=""``) or of ``"topics/<slug>/"``/``"sources/<slug>/"``."""
+    return f"{section}{'feed.xml' if kind == 'rss' else 'atom.xml'}"
+
+
+def static(path: str) -> str:
+    return f"static/{path}"
+
+
+def output_path(url: str) -> str:
+    """File inside the output folder that serves ``url`` (pretty URLs end in ``index.html``)."""
+    if url == "" or url.endswith("/"):
+        return f"{url}index.html"
+    return url
+
+
+def absolute(base_url: str, url: str) -> str:
+    """Full URL of a site-relative URL; ``base_url`` ends with ``/``."""
+    return base_url + quote(url, safe="/:@!$&'()*+,;=-._~%")
+
+
+def base_path(base_url: str) -> str:
+    """The path part of ``base_url``: ``"/news/"`` for ``https://example.org/news/``."""
+    path = urlsplit(base_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def relative(from_url: str, to_url: str) -> str:
+    """Link from the page at ``from_url`` to ``to_url``, both site-relative."""
+    start = from_url if from_url.endswith("/") or not from_url else posixpath.dirname(from_url)
+    target = posixpath.relpath("/" + to_url, "/" + start)
+    if to_url.endswith("/") or to_url == "":
+        target = "./" if target == "." else target + "/"
+    return quote(target, safe="/:@!$&'()*+,;=-._~%")

@@ -1,0 +1,27 @@
+"""Plain text, summaries and reading time."""
+
+from sitegen.text import plain_text, reading_minutes, summarize, word_count
+
+
+def test_plain_text_drops_markup():
+    assert plain_text("**Bold** [link](http://x.org/a_(b)) ![pic](p.png) <b>h</b> \\_x &amp;") == \
+        "Bold link pic h _x &"
+
+
+def test_summary_keeps_whole_sentences():
+    body = "First sentence here. " * 30 + "\n\nSecond paragraph."
+    summary = summarize(body, 100)
+    assert summary.endswith(".") and len(summary) <= 100
+    assert "Second" not in summary
+
+
+def test_summary_of_one_long_sentence_is_cut_at_a_word():
+    summary = summarize("word " * 200, 50)
+    assert summary.endswith("…") and len(summary) <= 51
+
+
+def test_word_count_and_reading_time():
+    assert word_count("one two *three*") == 3
+    assert word_count("中文新闻") == 4
+    assert reading_minutes("word " * 460) == 2
+    assert reading_minutes("") == 1
