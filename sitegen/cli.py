@@ -1,0 +1,128 @@
+"""Command line: argument parsing, diagnostics and summary output, exit codes.
+
+Exit status: 0 built (warnings allowed unless --strict); 1 built, but some input was
+rejected; 2 nothing built and nothing imported (bad config, bad usage, unsafe output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from .build import UnsafeOutput, build_site, check_output
+from .config import SiteConfig, load_config
+from .errors import ConfigError, Diagnostic
+from .importer import import_seeds
+
+EXIT_OK, EXIT_REJECTED, EXIT_NOTHING = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", help="site configuration (default: ./site.yaml)")
+    common.add_argument("--output", metavar="DIR", help="output folder (default: public)")
+    common.add_argument("--base-url", metavar="URL", help="absolute URL the site is served from")
+    common.add_argument("--drafts", action="store_true", help="include pages with draft: true")
+    common.add_argument("--strict", action="store_true", help="warnings fail the build (exit 1)")
+    noise = common.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    noise.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    parser = argparse.ArgumentParser(
+        prog="sitegen", parents=[common],
+        description="Build a static news site from the seeds in seeds/ and the pages in content/.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("build", parents=[common], help="import new seeds, then build the site (default)")
+    commands.add_parser("import", parents=[common], help="import new seeds into content/ only")
+    return parser
+
+
+class _Printer:
+    """Prints diagnostics (once each, to stderr) and summaries (to stdout)."""
+
+    def __init__(self, quiet: bool, verbose: bool, out: TextIO, err: TextIO):
+        self.quiet, self.verbose, self.out, self.err = quiet, verbose, out, err
+
+    def problems(self, diagnostics: Sequence[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            print(diagnostic.format(), file=self.err)
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=self.out)
+
+    def detail(self, text: str) -> None:
+        if self.verbose:
+            print(text, file=self.out)
+
+
+def _status(diagnostics: Sequence[Diagnostic], strict: bool) -> int:
+    failing = [d for d in diagnostics if d.level == "error" or (strict and d.level == "warning")]
+    return EXIT_REJECTED if failing else EXIT_OK
+
+
+def _count(diagnostics: Sequence[Diagnostic]) -> str:
+    errors = sum(d.level == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    return f"{warnings} warning{'s' * (warnings != 1)}, {errors} error{'s' * (errors != 1)}"
+
+
+def _import(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> int:
+    check_output(config)
+    result = import_seeds(config)
+    printer.problems(result.diagnostics)
+    for path in result.created:
+        printer.detail(f"  new      {path}")
+    for path in result.updated:
+        printer.detail(f"  updated  {path}")
+    printer.say(f"Imported {len(result.created)} new and {len(result.updated)} updated "
+                f"page(s); {_count(result.diagnostics)}.")
+    return _status(result.diagnostics, args.strict)
+
+
+def _build(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> int:
+    result = build_site(config)
+    printer.problems(result.diagnostics)
+    if not result.built:
+        printer.say("Build failed; the previous site was left in place.")
+        return EXIT_REJECTED
+    rows = [("Pages", result.pages), ("Articles", result.articles), ("Topics", result.topics),
+            ("Sources", result.sources), ("Feeds", result.feeds),
+            ("New from seeds", result.imported),
+            ("Warnings", sum(d.level == "warning" for d in result.diagnostics)),
+            ("Errors", sum(d.level == "error" for d in result.diagnostics))]
+    printer.say("\n".join(f"  {name:<15}| {value:>6}" for name, value in rows))
+    printer.say(f"Built {config.output_dir} in {result.seconds * 1000:.0f} ms")
+    return _status(result.diagnostics, args.strict)
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
+         err: TextIO = sys.stderr) -> int:
+    """Run sitegen; returns the exit status."""
+    args = _parser().parse_args(argv)
+    printer = _Printer(args.quiet, args.verbose, out, err)
+    try:
+        output = str(Path(args.output).resolve()) if args.output else None  # as the shell means it
+        config = load_config(Path(args.config) if args.config else None, output=output,
+                             base_url=args.base_url, drafts=args.drafts)
+        command = _import if args.command == "import" else _build
+        return command(config, args, printer)
+    except ConfigError as exc:
+        printer.problems(exc.diagnostics)
+        print(f"Nothing built: fix the configuration ({_count(exc.diagnostics)}).", file=err)
+        return EXIT_NOTHING
+    except UnsafeOutput as exc:
+        printer.problems([exc.diagnostic])
+        print("Nothing imported or built.", file=err)
+        return EXIT_NOTHING
+    except KeyboardInterrupt:
+        print("Interrupted; the previous site was left in place.", file=err)
+        return 130
+    except Exception as exc:  # a bug in sitegen, not bad input: say so plainly
+        if args.verbose:
+            traceback.print_exc(file=err)
+        print(f"sitegen: internal error: {type(exc).__name__}: {exc} "
+              "(please report it; -v shows the traceback)", file=err)
+        return EXIT_NOTHING

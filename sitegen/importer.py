@@ -1,0 +1,228 @@
+"""seeds/ -> content/: turn new seeds into content pages without ever losing a curator's work.
+
+The rules (product.md, "Import rules"):
+- a seed no content page comes from yet becomes a new page;
+- a page the curator edited is never overwritten; if its seed changed too, say so;
+- a removed seed never deletes its page;
+- the same story twice (same source URL or same text) is imported once and reported;
+- a build with nothing new writes nothing.
+
+Each imported page records ``seed`` (the seed's file name), ``seed_hash`` (of the seed's
+bytes) and, as its last front-matter key, ``import_hash``: the hash of the page text as the
+importer wrote it. A page whose text no longer matches ``import_hash`` has been edited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from . import dates, frontmatter, urls
+from .config import SiteConfig
+from .errors import Diagnostic, warning
+from .fsutil import atomic_write, relative_posix
+from .model import SeedArticle
+from .seeds import decode_seed, parse_seed
+from .text import plain_text
+from .topics import match_topics
+
+SEED_SUFFIXES = (".txt", ".md", ".markdown")
+_IMPORT_HASH_LINE = re.compile(r"^import_hash: *\S*[ \t]*\r?\n", re.M)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass
+class _ContentState:
+    """What the importer needs to know about content/: who came from which seed, and
+    which URLs, texts and paths are taken."""
+
+    by_seed: dict[str, tuple[Path, dict, str]] = field(default_factory=dict)
+    by_url: dict[str, str] = field(default_factory=dict)       # normalised URL -> page
+    by_text: dict[str, str] = field(default_factory=dict)      # text fingerprint -> page
+    paths: set[Path] = field(default_factory=set)
+
+    def remember(self, path: str, meta: dict, body: str) -> None:
+        url = meta.get("source_url")
+        if isinstance(url, str) and url.strip():
+            self.by_url.setdefault(normalise_url(url), path)
+        fingerprint = text_fingerprint(body)
+        if fingerprint:
+            self.by_text.setdefault(fingerprint, path)
+
+
+def short_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def normalise_url(url: str) -> str:
+    """A URL reduced for duplicate detection: no scheme difference, ``www.``, fragment,
+    tracking parameters or trailing slash."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("utm_"))
+    return urlunsplit(("", host, parts.path.rstrip("/"), query, ""))
+
+
+def text_fingerprint(body: str) -> str:
+    """Hash of the body's words, ignoring markup, case and spacing; "" for an empty body."""
+    words = plain_text(body).lower().split()
+    return short_hash(" ".join(words).encode()) if words else ""
+
+
+def page_hash(text: str) -> str:
+    """Hash of a page's text without its ``import_hash`` line."""
+    return short_hash(_IMPORT_HASH_LINE.sub("", text, count=1).encode())
+
+
+def article_id(article: SeedArticle) -> str:
+    """A permanent id: the same story gets the same id on every machine, forever."""
+    if article.source_url:
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, normalise_url(article.source_url))}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_OID, 'sitegen:' + text_fingerprint(article.body))}"
+
+
+def render_page(article: SeedArticle, config: SiteConfig, seed_hash: str,
+                page_id: str | None = None) -> str:
+    """The content page the importer writes for a seed, ``import_hash`` included."""
+    assert article.date is not None
+    topics = match_topics(article.title, article.body, config.topics, config.import_.max_topics)
+    meta = {
+        "id": page_id or article_id(article),
+        "title": article.title,
+        "date": dates.front_matter_date(article.date),
+        "subtitle": article.subtitle,
+        "dateline": article.dateline,
+        "agency": article.agency,
+        "source": article.publisher,
+        "source_url": article.source_url,
+        "topics": list(topics),
+        "summary": article.summary or None,
+        "seed": article.seed,
+        "seed_hash": seed_hash,
+    }
+    meta = {key: value for key, value in meta.items() if value is not None}
+    text = frontmatter.dump(meta, article.body)
+    return frontmatter.dump({**meta, "import_hash": short_hash(text.encode())}, article.body)
+
+
+def _scan_content(content_dir: Path) -> _ContentState:
+    state = _ContentState()
+    if not content_dir.is_dir():
+        return state
+    for path in sorted(content_dir.rglob("*.md")):
+        state.paths.add(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue  # the reader reports unreadable pages
+        page, _ = frontmatter.parse(text, str(path))
+        if page is None:
+            continue
+        rel = relative_posix(path, content_dir.parent)
+        state.remember(rel, page.meta, page.body)
+        seed = page.meta.get("seed")
+        if isinstance(seed, str):
+            state.by_seed.setdefault(seed, (path, page.meta, text))
+    return state
+
+
+def _new_path(config: SiteConfig, article: SeedArticle, taken: set[Path]) -> Path:
+    assert article.date is not None
+    folder = config.content_dir / f"{article.date:%Y}" / f"{article.date:%m}"
+    slug = urls.article_slug(article.title, short_hash(article.seed.encode())[:8])
+    path, n = folder / f"{slug}.md", 2
+    while path in taken or path.exists():
+        path, n = folder / f"{slug}-{n}.md", n + 1
+    return path
+
+
+def _seed_files(seeds_dir: Path) -> list[Path]:
+    if not seeds_dir.is_dir():
+        return []
+    return sorted(p for p in seeds_dir.iterdir()
+                  if p.is_file() and p.suffix.lower() in SEED_SUFFIXES and not p.name.startswith("."))
+
+
+def _parse(path: Path, data: bytes, config: SiteConfig) -> tuple[SeedArticle | None, list[Diagnostic]]:
+    text, problems = decode_seed(data, path.name, config.import_.max_seed_bytes)
+    if text is None:
+        return None, problems
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, config.tz)
+    article, more = parse_seed(text, path.name, mtime=mtime,
+                               assume_year=config.import_.assume_year, tz=config.tz)
+    return article, problems + more
+
+
+def import_seeds(config: SiteConfig) -> ImportResult:
+    """Bring every new or changed seed into content/, following the no-data-loss rules."""
+    state = _scan_content(config.content_dir)
+    root = config.content_dir.parent
+    created: list[str] = []
+    updated: list[str] = []
+    problems: list[Diagnostic] = []
+    for seed_path in _seed_files(config.seeds_dir):
+        seed_file = f"seeds/{seed_path.name}"
+        try:
+            data = seed_path.read_bytes()
+        except OSError as exc:
+            problems.append(warning(seed_file, f"cannot read the seed: {exc.strerror}",
+                                    hint="check the file's permissions"))
+            continue
+        seed_hash = short_hash(data)
+        existing = state.by_seed.get(seed_path.name)
+        if existing is not None:
+            path, meta, text = existing
+            if meta.get("seed_hash") == seed_hash:
+                continue
+            page_file = relative_posix(path, root)
+            if page_hash(text) != meta.get("import_hash"):
+                problems.append(warning(
+                    seed_file, f"the seed changed since it was imported, and {page_file} was "
+                    "edited since: both left as they are",
+                    hint=f"copy what you need from the seed into {page_file} by hand, then set "
+                         f"'seed_hash: {seed_hash}' there to acknowledge the new version"))
+                continue
+        article, found = _parse(seed_path, data, config)
+        problems.extend(found)
+        if article is None:
+            continue
+        if existing is not None:
+            path, meta, _ = existing
+            atomic_write(path, render_page(article, config, seed_hash, str(meta.get("id") or "")
+                                           or None).encode())
+            updated.append(relative_posix(path, root))
+            continue
+        duplicate = _duplicate_of(article, state)
+        if duplicate:
+            problems.append(warning(seed_file, f"the same story as {duplicate}: not imported again",
+                                    hint="delete this seed, or edit the existing page"))
+            continue
+        path = _new_path(config, article, state.paths)
+        page_text = render_page(article, config, seed_hash)
+        atomic_write(path, page_text.encode())
+        rel = relative_posix(path, root)
+        state.paths.add(path)
+        state.remember(rel, {"source_url": article.source_url}, article.body)
+        state.by_seed[seed_path.name] = (path, {}, page_text)
+        created.append(rel)
+    return ImportResult(tuple(created), tuple(updated), tuple(problems))
+
+
+def _duplicate_of(article: SeedArticle, state: _ContentState) -> str | None:
+    if article.source_url:
+        page = state.by_url.get(normalise_url(article.source_url))
+        if page:
+            return page
+    fingerprint = text_fingerprint(article.body)
+    return state.by_text.get(fingerprint) if fingerprint else None

@@ -1,0 +1,94 @@
+"""Routes and indexes, without a disk: which pages a site has and what they list."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from sitegen.config import default_config
+from sitegen.indexes import build_index
+from sitegen.model import Article, Topic
+from sitegen.routes import site_jobs
+
+START = datetime(2023, 12, 30, 12, tzinfo=timezone.utc)
+TOPICS = {"world": Topic("world", "World"), "economy": Topic("economy", "Economy")}
+
+
+def article(n: int, topics=("world",), source="Wire") -> Article:
+    return Article(path=f"{n}.md", id=f"id-{n}", title=f"Story {n}", date=START + timedelta(days=n),
+                   slug=f"story-{n}", body="Body.", html="<p>Body.</p>", summary="Body.",
+                   source=source, source_slug=source.lower() if source else None, topics=topics)
+
+
+@pytest.fixture
+def jobs():
+    articles = [article(n, ("world", "economy") if n % 2 else ("world",)) for n in range(45)]
+    index = build_index(articles, TOPICS)
+    config = default_config(Path("/tmp/site"))
+    return index, {job.url: job for job in site_jobs(index, config)}
+
+
+def test_every_output_path_is_distinct(jobs):
+    index, by_url = jobs
+    config = default_config(Path("/tmp/site"))
+    outputs = [job.output for job in site_jobs(index, config)]
+    assert len(outputs) == len(set(outputs))
+
+
+def test_home_is_paginated_newest_first(jobs):
+    _, by_url = jobs
+    first, third = by_url[""].context["pager"], by_url["page/3/"].context["pager"]
+    assert first.total == 3 and len(first.items) == 20 and len(third.items) == 5
+    assert first.items[0].title == "Story 44" and third.items[-1].title == "Story 0"
+    assert first.next_url == "page/2/" and first.prev_url is None
+    assert "page/4/" not in by_url
+
+
+def test_date_topic_and_source_pages(jobs):
+    _, by_url = jobs
+    assert {"2023/", "2024/", "2023/12/", "2024/01/", "2024/02/", "2023/12/30/", "archive/"} <= set(by_url)
+    assert len(by_url["2024/"].context["pager"].items) == 20
+    assert by_url["2024/page/2/"].context["pager"].total == 3
+    assert [c[0] for c in by_url["2024/"].context["children"]] == ["January", "February"]
+    assert by_url["topics/economy/"].context["pager"].items[0].title == "Story 43"
+    assert "topics/economy/page/2/" in by_url and "sources/wire/page/3/" in by_url
+    for feed in ("feed.xml", "atom.xml", "topics/world/feed.xml", "sources/wire/atom.xml"):
+        assert by_url[feed].kind == "feed"
+    assert len(by_url["feed.xml"].context["feed"].items) == 45  # under the limit of 50
+
+
+def test_neighbours_and_related(jobs):
+    _, by_url = jobs
+    page = by_url["2024/01/05/story-6/"].context
+    assert page["previous"].title == "Story 5" and page["next"].title == "Story 7"
+    related = page["related"]
+    assert related and all(r.id != "id-6" for r in related)
+    assert len(related) <= 5
+    oldest = by_url["2023/12/30/story-0/"].context
+    assert oldest["previous"] is None and oldest["next"].title == "Story 1"
+
+
+def test_archive_lists_every_month_of_each_year(jobs):
+    _, by_url = jobs
+    years = by_url["archive/"].context["years"]
+    assert [y["key"] for y in years] == ["2024", "2023"]
+    assert len(years[0]["months"]) == 12
+    assert years[1]["months"][11]["count"] == 2 and years[1]["months"][0]["count"] == 0
+
+
+def test_sitemap_lists_html_pages_but_not_the_404(jobs):
+    _, by_url = jobs
+    entries = dict(by_url["sitemap.xml"].context["entries"])
+    assert "" in entries and "2024/01/05/story-6/" in entries and "404.html" not in entries
+    assert "feed.xml" not in entries
+
+
+def test_canonical_points_to_the_original_article_by_default():
+    original = replace(article(1), source_url="https://wire.example/1")
+    index = build_index([original], TOPICS)
+    config = default_config(Path("/tmp/site"))
+    [job] = [j for j in site_jobs(index, config) if j.kind == "article"]
+    assert job.context["canonical"] == "https://wire.example/1"
