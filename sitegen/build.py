@@ -66,5 +66,6 @@ def build_site(config: SiteConfig, *, do_import: bool = True) -> BuildResult:
     return BuildResult(
         diagnostics=tuple(report.items), pages=len(jobs), articles=len(index.articles),
         topics=len(index.topics), sources=len(index.sources), feeds=kinds.count("feed"),
-        written=0 if failed else len(jobs), imported=len(imported.created),
+        written=0 if failed else len(out.written), imported=len(imported.created),
+        changed=() if failed else tuple(sorted(out.written)),
         seconds=time.perf_counter() - started, built=not failed)

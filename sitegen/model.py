@@ -135,6 +135,7 @@ class BuildResult:
     feeds: int = 0
     written: int = 0                # files whose bytes changed
     removed: int = 0
+    changed: tuple[str, ...] = ()   # output paths written or removed, for live reload
     imported: int = 0
     seconds: float = 0.0
     built: bool = True
