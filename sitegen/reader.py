@@ -18,7 +18,7 @@ from .errors import Diagnostic, error, warning
 from .fsutil import relative_posix
 from .markup import Markup
 from .model import Article, Topic
-from .text import summarize
+from .text import summarize, xml_safe
 
 KNOWN_KEYS = frozenset({
     "id", "title", "date", "subtitle", "dateline", "agency", "source", "source_url", "topics",
@@ -79,9 +79,12 @@ def _date(page: _Page, key: str, config: SiteConfig, required: bool):
             page.fail(key, f"missing required key '{key}'",
                       f"add a line '{key}: 2024-01-31' (ISO 8601) to the front matter")
         return None
-    parsed = dates.parse_date(value, config.tz)
+    try:
+        parsed, message = dates.parse_date(value, config.tz), None
+    except (OverflowError, ValueError):   # e.g. 9999-12-31T23:00:00-05:00 is past year 9999 in UTC
+        parsed, message = None, f"'{key}' is out of the range of dates sitegen can show: {value!r}"
     if parsed is None:
-        message = f"'{key}' is not a valid ISO 8601 date: {value!r}"
+        message = message or f"'{key}' is not a valid ISO 8601 date: {value!r}"
         hint = f"write it as {key}: 2024-01-31 or {key}: 2024-01-31T14:05:00+01:00"
         (page.fail if required else page.warn)(key, message, hint)
     return parsed
@@ -146,12 +149,33 @@ def _page_id(page: _Page, source_url: str | None, path: str) -> str:
     return derived
 
 
+def _xml_safe(value: Any, done: dict[int, Any] | None = None) -> Any:
+    """Front-matter values without characters no feed can carry (YAML escapes such as
+    "\\x01" or "\\ud800" produce them), in nested lists and mappings too. Shared YAML
+    anchors are cleaned once, so an alias bomb stays as small as it was parsed."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if not isinstance(value, (list, dict)):
+        return value
+    done = {} if done is None else done
+    if id(value) not in done:
+        if isinstance(value, list):
+            done[id(value)] = clean = []
+            clean.extend(_xml_safe(item, done) for item in value)
+        else:
+            done[id(value)] = clean = {}
+            clean.update({xml_safe(str(k)): _xml_safe(v, done) for k, v in value.items()})
+    return done[id(value)]
+
+
 def read_page(file: str, text: str, config: SiteConfig, markup: Markup,
               found_topics: dict[str, Topic]) -> tuple[Article | None, bool, list[Diagnostic]]:
     """One content page's text to ``(Article or None on error, slug given?, problems)``."""
+    text = xml_safe(text)
     parsed, problems = frontmatter.parse(text, file)
     if parsed is None:
         return None, False, problems
+    parsed = replace(parsed, meta=_xml_safe(parsed.meta))
     page = _Page(file, text, parsed.meta)
     title = _title(page)
     date = _date(page, "date", config, required=True)
