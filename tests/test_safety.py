@@ -1,0 +1,255 @@
+"""Nothing lost, nothing half-done: killed builds, leftovers, atomic page writes, symlinks,
+and two builds at once."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import Site
+from sitegen.lock import LockBusy, build_lock
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
+
+LOCK_NOT_WIRED = pytest.mark.xfail(reason="lock not wired yet", strict=False)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(site: Site) -> list[str]:
+    return sorted(p.name for p in site.root.iterdir() if ".sitegen-" in p.name and p.name != ".sitegen-cache")
+
+
+def write_articles(site: Site, version: str, count: int = 150) -> None:
+    """A few hundred output pages; ``version`` changes every article's text and title."""
+    shutil.rmtree(site.root / "content", ignore_errors=True)
+    for i in range(count):
+        site.write(f"content/p{i:03d}.md",
+                   f"---\ntitle: Story {i} {version}\ndate: 2024-{1 + i % 12:02d}-{1 + i % 28:02d}\n"
+                   f"id: urn:p:{i}\nsource: Source {i % 7}\ntopics: [t{i % 5}, t{i % 3}]\n---\n\n"
+                   + f"Paragraph {version}. " * 200 + "\n")
+
+
+def cli(site: Site, *args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "sitegen", *args, "-q",
+                             "--config", str(site.root / "site.yaml")], cwd=site.root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory) -> tuple[dict, dict, float]:
+    """The complete outputs of the old (A) and new (B) versions, and how long a build takes."""
+    outputs, took = {}, 0.0
+    for version in ("A", "B"):
+        site = Site(tmp_path_factory.mktemp(f"ref{version}") / "site")
+        site.write("site.yaml", "title: Big\nbase_url: https://example.org/\n")
+        write_articles(site, version)
+        started = time.perf_counter()
+        process = cli(site, "build")
+        assert process.wait(120) == 0, process.stderr.read()
+        took = max(took, time.perf_counter() - started)
+        outputs[version] = snapshot(site.public)
+    assert len(outputs["A"]) > 300 and outputs["A"] != outputs["B"]
+    return outputs["A"], outputs["B"], took
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL],
+                         ids=["SIGINT", "SIGTERM", "SIGKILL"])
+def test_a_killed_build_leaves_the_old_site_or_the_new_one_never_a_mix(site: Site, references, sig):
+    ref_a, ref_b, took = references
+    rng = random.Random(f"{sig}-{os.getpid()}-{time.time_ns()}")
+    site.write("site.yaml", "title: Big\nbase_url: https://example.org/\n")
+    write_articles(site, "A")
+    assert site.run("build").code == 0 and snapshot(site.public) == ref_a
+    current, refs = "A", {"A": ref_a, "B": ref_b}
+    for trial in range(2):
+        target = "B" if current == "A" else "A"
+        write_articles(site, target)
+        process = cli(site, "build")
+        delay = rng.uniform(0.05, took * 1.1)
+        time.sleep(delay)
+        process.send_signal(sig)
+        process.wait(60)
+        seen = snapshot(site.public) if site.public.exists() else {}
+        assert seen in (refs[current], refs[target]), \
+            f"trial {trial}: killed after {delay:.2f}s: a mix of old and new"
+        result = site.run("build")                  # the next run finishes the job...
+        assert result.code == 0, result.err
+        assert snapshot(site.public) == refs[target]
+        assert leftovers(site) == []                # ...and cleans what the killed one left
+        current = target
+
+
+def test_leftover_staging_folders_are_cleaned_on_the_next_run(site: Site):
+    site.page("a.md", title="A", id="urn:a")
+    assert site.run("build").code == 0
+    for name in (".public.sitegen-new-99999", ".public.sitegen-old-99998"):
+        (site.root / name / "2024").mkdir(parents=True)
+        (site.root / name / "2024" / "junk.html").write_text("half a site")
+    assert site.run("build").code == 0
+    assert leftovers(site) == []
+    assert (site.public / "2024/03/05/a/index.html").is_file()
+
+
+def test_a_swap_cut_off_half_way_is_restored(site: Site):
+    """Killed between moving the old site aside and moving the new one in."""
+    site.page("a.md", title="A", id="urn:a")
+    assert site.run("build").code == 0
+    old = site.root / ".public.sitegen-old-4242"
+    site.public.rename(old)
+    site.write("content/a.md", "---\ntitle: A\ndate: 2024-03-05\nid: urn:a\n---\n\n{% broken\n")
+    site.write("templates/article.html", "{% extends 'base.html' %}{% block content %}{{ x | nosuch }}{% endblock %}")
+    result = site.run("build")                      # this build fails: the old site must come back
+    assert result.code == 1
+    assert (site.public / "2024/03/05/a/index.html").is_file()
+    assert leftovers(site) == []
+
+
+def test_importer_never_leaves_a_half_written_page(site: Site, monkeypatch):
+    seed = site.write("seeds/s.txt", "# *Quake*\n---\nMADRID, March 5, 2024 (AP) - First.\n---\n"
+                                     "<https://example.org/q>\n")
+    assert site.run("import").code == 0
+    [page] = (site.root / "content").rglob("*.md")
+    before = page.read_bytes()
+    seed.write_text(seed.read_text().replace("First.", "Second version. " * 5000))
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)   # the page write is cut off mid-way
+    result = site.run("import")
+    assert result.code == 130 and "Interrupted" in result.err
+    assert page.read_bytes() == before
+    assert [p.name for p in (site.root / "content").rglob("*") if p.is_file()] == [page.name]
+    monkeypatch.undo()
+    assert site.run("import").code == 0
+    assert b"Second version" in page.read_bytes()
+
+
+def test_importer_killed_mid_run_never_truncates_a_page(site: Site):
+    for i in range(300):
+        site.write(f"seeds/s{i:03d}.txt", f"# *Story {i}*\n---\nMADRID, March 5, 2024 (AP) - "
+                   + f"Text {i}. " * 300 + f"\n---\n<https://example.org/{i}>\n")
+    process = cli(site, "import")
+    time.sleep(0.8)
+    process.kill()
+    process.wait(60)
+    pages = list((site.root / "content").rglob("*.md"))
+    assert pages, "the import was killed before it wrote anything; raise the delay"
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert text.endswith("\n") and "import_hash:" in text, page
+    # a write cut off by SIGKILL may leave its hidden temporary file, never read as a page
+    others = [p for p in (site.root / "content").rglob("*") if p.is_file() and p.suffix != ".md"]
+    assert all(p.name.startswith(".") and p.suffix == ".tmp" for p in others), others
+
+
+# ------------------------------------------------------------------ symbolic links
+
+def test_a_symlink_in_the_output_folder_never_leads_to_writing_outside(site: Site, tmp_path: Path):
+    outside = tmp_path / "outside"
+    (outside / "2024").mkdir(parents=True)
+    (outside / "2024" / "keep.txt").write_text("mine")
+    site.page("a.md", title="A", id="urn:a")
+    assert site.run("build").code == 0
+    (site.public / "2024" / "03").rename(site.root / "moved")
+    (site.public / "2024" / "03").symlink_to(outside / "2024", target_is_directory=True)
+    (site.public / "static").rename(site.root / "moved-static")
+    (site.public / "static").symlink_to(outside, target_is_directory=True)
+    (site.root / ".public.sitegen-new-31337").symlink_to(outside, target_is_directory=True)
+    before = snapshot(outside)
+    assert site.run("build").code == 0
+    assert snapshot(outside) == before and (outside / "2024" / "keep.txt").read_text() == "mine"
+    assert (site.public / "2024/03/05/a/index.html").is_file()
+    assert not (site.public / "2024" / "03").is_symlink()
+
+
+def test_symlinks_in_static_are_not_followed_out_of_the_project(site: Site, tmp_path: Path):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "id_rsa").write_text("PRIVATE KEY")
+    site.page("a.md", title="A", id="urn:a")
+    site.write("static/ok.txt", "fine")
+    (site.root / "static" / "key.txt").symlink_to(secret / "id_rsa")
+    assert site.run("build").code == 0
+    assert (site.public / "static/ok.txt").read_text() == "fine"
+    assert b"PRIVATE KEY" not in b"".join(snapshot(site.public).values())
+
+
+def test_a_symlinked_folder_in_static_is_not_published(site: Site, tmp_path: Path):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "id_rsa").write_text("PRIVATE KEY")
+    site.page("a.md", title="A", id="urn:a")
+    site.write("static/ok.txt", "fine")
+    (site.root / "static" / "ssh").symlink_to(secret, target_is_directory=True)
+    assert site.run("build").code == 0
+    assert b"PRIVATE KEY" not in b"".join(snapshot(site.public).values())
+
+
+# ------------------------------------------------------------------ the build lock
+
+def test_the_lock_refuses_a_second_holder_and_names_the_first(tmp_path: Path):
+    cache = tmp_path / "cache"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from sitegen.lock import build_lock\n"
+         f"with build_lock(Path({str(cache)!r})):\n    print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockBusy) as busy:
+            with build_lock(cache):
+                pass
+        assert busy.value.pid == holder.pid
+        assert str(busy.value) == f"another sitegen build is running (pid {holder.pid})"
+    finally:
+        holder.kill()                                # even SIGKILL releases it
+        holder.wait()
+    with build_lock(cache) as path:
+        assert path.read_text().strip() == str(os.getpid())
+    with build_lock(cache):                          # and it can be taken again
+        pass
+
+
+@LOCK_NOT_WIRED
+def test_a_second_build_while_one_runs_exits_2_and_touches_nothing(site: Site):
+    site.page("a.md", title="A", id="urn:a")
+    assert site.run("build").code == 0
+    before = snapshot(site.public)
+    site.page("b.md", title="B", id="urn:b")
+    site.write("seeds/new.txt", "# *New*\n---\nText.\n---\n<https://example.org/new>\n")
+    with build_lock(site.root / ".sitegen-cache"):
+        result = site.run("build")
+    assert result.code == 2
+    assert f"another sitegen build is running (pid {os.getpid()})" in result.err
+    assert snapshot(site.public) == before
+    assert sorted(p.name for p in (site.root / "content").rglob("*.md")) == ["a.md", "b.md"]
+
+
+@LOCK_NOT_WIRED
+def test_two_builds_started_at_once_never_corrupt_the_output(site: Site, references):
+    ref_a, ref_b, _ = references
+    site.write("site.yaml", "title: Big\nbase_url: https://example.org/\n")
+    write_articles(site, "B")
+    for _ in range(3):
+        first, second = cli(site, "build"), cli(site, "build")
+        codes = sorted([first.wait(120), second.wait(120)])
+        errors = first.stderr.read() + second.stderr.read()
+        assert "internal error" not in errors and "Traceback" not in errors, errors
+        assert codes in ([0, 0], [0, 2]), errors
+        if codes == [0, 2]:
+            assert "another sitegen build is running (pid " in errors
+        assert snapshot(site.public) == ref_b
+        assert leftovers(site) == []
