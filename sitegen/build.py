@@ -13,6 +13,7 @@ from .markup import Markup
 from .model import BuildResult
 from .reader import read_content
 from .routes import site_jobs
+from .search import build_search_index
 from .theme import Theme, template_error
 from .writer import OutputFolder, unsafe_output
 
@@ -61,6 +62,8 @@ def build_site(config: SiteConfig, *, do_import: bool = True) -> BuildResult:
         for folder in theme.static_dirs():
             out.copy_static(folder, "static")
         if not failed:
+            if config.search:
+                report.extend(build_search_index(out.staging, config))
             out.publish()
     kinds = [job.kind for job in jobs]
     return BuildResult(

@@ -76,6 +76,7 @@ class SiteConfig:
     canonical: str = "source"
     date_format: str = "%B %-d, %Y"
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
+    search: bool = True           # build a Pagefind search index and show the search box
     import_: ImportConfig = field(default_factory=ImportConfig)
     topics: tuple[Topic, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
@@ -257,6 +258,7 @@ _SCHEMA: dict[str, Any] = {
     "canonical": _Key(str, _canonical),
     "date_format": _Key(str, _date_format),
     "feeds": {"limit": _Key(int, _positive), "full_content": _Key(bool)},
+    "search": _Key(bool),
     "import": {
         "assume_year": _Key(int, _year),
         "max_seed_bytes": _Key(int, _positive),

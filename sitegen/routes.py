@@ -19,6 +19,9 @@ from .pagination import paginate
 from .text import reading_minutes
 
 
+SEARCH_URL = "search/"   # TODO(urls owner): move to urls.search()
+
+
 def _lastmod(articles: Sequence[Article]) -> datetime | None:
     return max((a.updated or a.date for a in articles), default=None)
 
@@ -144,6 +147,14 @@ class _Routes:
                          urls.home(), self.index.articles, self.config.feeds.limit,
                          self.config.feeds.full_content)
 
+    def search(self) -> list[RenderJob]:
+        """The search page (the Pagefind UI), when search is on. Not in the sitemap."""
+        if not self.config.search:
+            return []
+        return [self.page("search.html", SEARCH_URL, "Search",
+                          description=f"Search the articles of {self.config.title}",
+                          kind="search")]
+
     def extras(self, pages: Sequence[RenderJob]) -> list[RenderJob]:
         """sitemap.xml (every HTML page but the 404), robots.txt and 404.html."""
         entries = [(job.url, job.context.get("lastmod")) for job in pages
@@ -174,4 +185,4 @@ def site_jobs(index: SiteIndex, config: SiteConfig) -> list[RenderJob]:
     routes = _Routes(index, config)
     pages = [*routes.home(), *routes.articles(), *routes.dates(), routes.archive(),
              *routes.sections("topics"), *routes.sections("sources")]
-    return [*pages, *routes.site_feeds(), *routes.extras(pages)]
+    return [*pages, *routes.search(), *routes.site_feeds(), *routes.extras(pages)]

@@ -22,6 +22,7 @@ from . import dates, urls
 from .config import SiteConfig
 from .errors import ConfigError, error
 from .model import Article, RenderJob, Source, Topic
+from .routes import SEARCH_URL
 
 BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -100,7 +101,8 @@ class Theme:
             truncate_words=_truncate_words,
             jsonld=self.article_jsonld, jsonld_breadcrumbs=self.breadcrumbs_jsonld)
         self.env.globals.update(site=config, urls=urls, topics=dict(topics),
-                                sources=dict(sources))
+                                sources=dict(sources),
+                                search_url=SEARCH_URL if config.search else None)
 
     def static_dirs(self) -> list[Path]:
         """Static folders in copy order: later ones override earlier files."""
