@@ -36,7 +36,22 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("build", parents=[common], help="import new seeds, then build the site (default)")
     commands.add_parser("import", parents=[common], help="import new seeds into content/ only")
+    _live_parsers(commands, common)
     return parser
+
+
+def _live_parsers(commands, common: argparse.ArgumentParser) -> None:
+    """``serve`` and ``watch``: the live preview (sitegen.server, sitegen.watcher)."""
+    watching = argparse.ArgumentParser(add_help=False)
+    watching.add_argument("--poll", action="store_true",
+                          help="poll for changes (network drives, containers, WSL)")
+    serve = commands.add_parser("serve", parents=[common, watching],
+                                help="build, serve with live reload, rebuild on changes")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    commands.add_parser("watch", parents=[common, watching],
+                        help="build, then rebuild on changes (no server)")
 
 
 class _Printer:
@@ -98,6 +113,70 @@ def _build(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> i
     return _status(result.diagnostics, args.strict)
 
 
+def _live(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> int:
+    """``serve`` / ``watch``: build, then rebuild on every change until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    from .build import check_output
+    from .server import DevServer
+    from .watcher import ConfigSource, Outcome, Rebuilder, SiteWatcher, watch_and_build
+
+    check_output(config)
+    source = ConfigSource(Path(args.config) if args.config else None,
+                          output=str(Path(args.output).resolve()) if args.output else None,
+                          base_url=args.base_url, drafts=args.drafts)
+    rebuilder = Rebuilder(source, config)
+
+    def say(text: str) -> None:  # flushed: a long-running command's output is often piped
+        printer.say(text)
+        printer.out.flush()
+
+    def report(outcome: Outcome) -> None:
+        printer.problems(outcome.diagnostics)
+        result = outcome.result
+        if result is None:
+            say("Nothing built; the previous site is still served. Fix the problem above "
+                "and save.")
+        elif not result.built:
+            say("Build failed; the previous site was left in place.")
+        else:
+            say(f"Built {result.pages} pages ({len(result.changed)} files changed) in "
+                f"{result.seconds * 1000:.0f} ms; {_count(result.diagnostics)}.")
+
+    options = {"poll": args.poll}
+    if args.command == "serve":
+        server = DevServer(rebuilder, host=args.host, port=args.port, watcher_options=options,
+                           on_outcome=report, say=say, log_requests=args.verbose)
+        try:
+            server.bind()
+        except OSError as exc:
+            print(f"sitegen: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+                  file=printer.err)
+            return EXIT_NOTHING
+        server.run()
+        return EXIT_OK
+    stop = threading.Event()
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, terminate) if main_thread else None
+    watcher = SiteWatcher.for_site(config, **options).start()  # before the build: no edit missed
+    try:
+        report(rebuilder.rebuild())
+        say(f"Watching {config.root} for changes (Ctrl-C to stop).")
+        watch_and_build(rebuilder, watcher, report, stop)
+    except KeyboardInterrupt:
+        say("Stopped watching.")
+    finally:
+        watcher.stop()
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
          err: TextIO = sys.stderr) -> int:
     """Run sitegen; returns the exit status."""
@@ -107,7 +186,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
         output = str(Path(args.output).resolve()) if args.output else None  # as the shell means it
         config = load_config(Path(args.config) if args.config else None, output=output,
                              base_url=args.base_url, drafts=args.drafts)
-        command = _import if args.command == "import" else _build
+        command = {"import": _import, "serve": _live, "watch": _live}.get(args.command, _build)
         return command(config, args, printer)
     except ConfigError as exc:
         printer.problems(exc.diagnostics)
