@@ -53,7 +53,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sitegen.seeds import MONTH_NUMBERS, decode_seed, find_dateline, parse_seed  # noqa: E402
+from sitegen.seeds import MONTH_NUMBERS, decode_seed, parse_seed  # noqa: E402
 
 CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
 NAMES = ("aeb", "readability", "newspaper")

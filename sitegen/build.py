@@ -1,21 +1,23 @@
-"""The orchestrator: import seeds, read content, index, route, render, publish."""
+"""The orchestrator: read content, import seeds, index, route, render, publish."""
 
 from __future__ import annotations
 
 import time
-import jinja2
+from dataclasses import dataclass
 
+from .cache import BuildCache
 from .config import SiteConfig
-from .errors import Diagnostic, Report, error
+from .errors import Diagnostic, Report
 from .importer import ImportResult, import_seeds
 from .indexes import build_index
-from .markup import Markup
+from .lock import build_lock
 from .model import BuildResult
-from .reader import read_content
+from .parallel import default_jobs
+from .reader import ReadResult, read_content
+from .render import SiteRenderer, convert_bodies
 from .routes import site_jobs
-from .search import build_search_index
-from .theme import Theme, template_error
-from .writer import OutputFolder, unsafe_output
+from .theme import Theme
+from .writer import unsafe_output
 
 
 class UnsafeOutput(Exception):
@@ -35,40 +37,69 @@ def check_output(config: SiteConfig) -> None:
         raise UnsafeOutput(problem)
 
 
-def build_site(config: SiteConfig, *, do_import: bool = True) -> BuildResult:
-    """Build the whole site into ``config.output_dir``. The previous output stays in place
-    unless every file of the new one was rendered."""
+@dataclass
+class _Content:
+    """Content read (through the cache) and seeds imported."""
+
+    read: ReadResult
+    imported: ImportResult
+
+
+def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool) -> _Content:
+    records = cache.records()
+    known = set(records)
+    content = read_content(config, records)
+    imported = ImportResult()
+    if do_import:
+        imported = import_seeds(config, content.pages)
+        if imported.created or imported.updated:
+            content = read_content(config, records)
+    used = {a.digest for a in content.articles} | {
+        key for key, record in records.items() if record.info.path in
+        {p.path for p in content.pages}}
+    cache.keep_records(records, used, known)
+    return _Content(content, imported)
+
+
+def import_only(config: SiteConfig) -> ImportResult:
+    """``sitegen import``: seeds -> content/, nothing rendered."""
+    check_output(config)
+    with build_lock(config.cache_dir):
+        cache = BuildCache(config.cache_dir)
+        try:
+            return _read_and_import(config, cache, do_import=True).imported
+        finally:
+            cache.close()
+
+
+def build_site(config: SiteConfig, *, do_import: bool = True, jobs: int | None = None) -> BuildResult:
+    """Build the site into ``config.output_dir``, re-rendering only what changed. The
+    previous output stays in place unless every page of the new one rendered."""
     started = time.perf_counter()
     check_output(config)
-    report = Report()
-    imported = import_seeds(config) if do_import else ImportResult()
-    report.extend(imported.diagnostics)
-    content = read_content(config, Markup())
-    report.extend(content.diagnostics)
-    index = build_index(content.articles, content.topics)
-    jobs = site_jobs(index, config)
-    theme = Theme(config, index.topics, index.sources)
-    failed = False
-    with OutputFolder(config.output_dir) as out:
-        for job in jobs:
-            try:
-                out.write(job.output, theme.render(job))
-            except jinja2.TemplateError as exc:
-                report.add(template_error(exc, job))
-                failed = True
-            except FileExistsError:
-                report.add(error("", f"two pages would write {job.output}",
-                                 hint="give one of them another slug"))
-        for folder in theme.static_dirs():
-            out.copy_static(folder, "static")
-        if not failed:
-            if config.search:
-                report.extend(build_search_index(out.staging, config))
-            out.publish()
-    kinds = [job.kind for job in jobs]
+    with build_lock(config.cache_dir):
+        return _build(config, do_import, jobs or default_jobs(), started)
+
+
+def _build(config: SiteConfig, do_import: bool, jobs: int, started: float) -> BuildResult:
+    cache = BuildCache(config.cache_dir)
+    try:
+        content = _read_and_import(config, cache, do_import)
+        report = Report()
+        report.extend(content.imported.diagnostics)
+        report.extend(content.read.diagnostics)
+        index = build_index(content.read.articles, content.read.topics)
+        convert_bodies(index.articles, cache, jobs)
+        render_jobs = site_jobs(index, config)
+        theme = Theme(config, index.topics, index.sources)
+        outcome = SiteRenderer(config, theme, cache, jobs).render(render_jobs)
+        report.extend(outcome.diagnostics)
+    finally:
+        cache.close()
+    kinds = [job.kind for job in render_jobs]
     return BuildResult(
-        diagnostics=tuple(report.items), pages=len(jobs), articles=len(index.articles),
+        diagnostics=tuple(report.items), pages=len(render_jobs), articles=len(index.articles),
         topics=len(index.topics), sources=len(index.sources), feeds=kinds.count("feed"),
-        written=0 if failed else len(out.written), imported=len(imported.created),
-        changed=() if failed else tuple(sorted(out.written)),
-        seconds=time.perf_counter() - started, built=not failed)
+        written=len(outcome.written), removed=len(outcome.removed),
+        imported=len(content.imported.created), seconds=time.perf_counter() - started,
+        built=outcome.published, changed=tuple(sorted(outcome.written + outcome.removed)))

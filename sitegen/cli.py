@@ -12,10 +12,10 @@ import traceback
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from .build import UnsafeOutput, build_site, check_output
+from .build import UnsafeOutput, build_site, import_only
 from .config import SiteConfig, load_config
 from .errors import ConfigError, Diagnostic
-from .importer import import_seeds
+from .lock import LockBusy
 
 EXIT_OK, EXIT_REJECTED, EXIT_NOTHING = 0, 1, 2
 
@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--base-url", metavar="URL", help="absolute URL the site is served from")
     common.add_argument("--drafts", action="store_true", help="include pages with draft: true")
     common.add_argument("--strict", action="store_true", help="warnings fail the build (exit 1)")
+    common.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help="processes for converting and rendering (default: all cores)")
     noise = common.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     noise.add_argument("-v", "--verbose", action="store_true", help="print more detail")
@@ -85,8 +87,7 @@ def _count(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def _import(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> int:
-    check_output(config)
-    result = import_seeds(config)
+    result = import_only(config)
     printer.problems(result.diagnostics)
     for path in result.created:
         printer.detail(f"  new      {path}")
@@ -98,7 +99,7 @@ def _import(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> 
 
 
 def _build(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> int:
-    result = build_site(config)
+    result = build_site(config, jobs=args.jobs)
     printer.problems(result.diagnostics)
     if not result.built:
         printer.say("Build failed; the previous site was left in place.")
@@ -191,6 +192,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
     except ConfigError as exc:
         printer.problems(exc.diagnostics)
         print(f"Nothing built: fix the configuration ({_count(exc.diagnostics)}).", file=err)
+        return EXIT_NOTHING
+    except LockBusy as exc:
+        print(f"sitegen: {exc}; nothing imported or built.\n    hint: {exc.hint}", file=err)
         return EXIT_NOTHING
     except UnsafeOutput as exc:
         printer.problems([exc.diagnostic])

@@ -17,24 +17,22 @@ from .errors import Diagnostic, error
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
 
 
-class _Loader(yaml.SafeLoader):
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when available
+_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
     """Safe YAML without implicit timestamps."""
 
 
-_Loader.yaml_implicit_resolvers = {
+class _Dumper(_SafeDumper):  # type: ignore[misc, valid-type]
+    """Safe YAML that does not quote date-like strings (they are not timestamps here)."""
+
+
+_Loader.yaml_implicit_resolvers = _Dumper.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block-style lists indented under their key; long strings not folded."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False):
-        return super().increase_indent(flow, False)
-
-
-_Dumper.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
 
 @dataclass(frozen=True)
@@ -87,8 +85,26 @@ def parse(text: str, file: str) -> tuple[Page | None, list[Diagnostic]]:
     return Page({str(k): v for k, v in meta.items()}, body, body_line), []
 
 
+def _scalar(value: Any) -> str:
+    """One YAML scalar on one line, quoted only when it must be."""
+    text = yaml.dump(value, Dumper=_Dumper, allow_unicode=True, width=1_000_000,
+                     default_flow_style=True)
+    return text[:-5].rstrip() if text.endswith("\n...\n") else text.rstrip("\n")
+
+
+def _entry(key: str, value: Any) -> str:
+    """``key: value``, lists of scalars as indented blocks; anything else through YAML."""
+    if isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value):
+        if not value:
+            return f"{_scalar(key)}: []\n"
+        return f"{_scalar(key)}:\n" + "".join(f"  - {_scalar(v)}\n" for v in value)
+    if isinstance(value, (list, dict)):
+        return yaml.dump({key: value}, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                         width=1_000_000, default_flow_style=False)
+    return f"{_scalar(key)}: {_scalar(value)}\n"
+
+
 def dump(meta: dict[str, Any], body: str) -> str:
     """Front matter and body as file text; key order kept, Unicode kept, stable output."""
-    yaml_text = yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                          width=10_000, default_flow_style=False)
+    yaml_text = "".join(_entry(str(key), value) for key, value in meta.items())
     return f"---\n{yaml_text}---\n\n{body.strip()}\n"

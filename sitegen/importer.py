@@ -14,25 +14,22 @@ importer wrote it. A page whose text no longer matches ``import_hash`` has been 
 
 from __future__ import annotations
 
-import hashlib
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import Sequence
 
 from . import dates, frontmatter, urls
 from .config import SiteConfig
 from .errors import Diagnostic, warning
+from .digests import short_hash, text_fingerprint
 from .fsutil import atomic_write, relative_posix
-from .model import SeedArticle
+from .model import PageInfo, SeedArticle
 from .seeds import decode_seed, parse_seed
-from .text import plain_text
 from .topics import match_topics
 
 SEED_SUFFIXES = (".txt", ".md", ".markdown")
-_IMPORT_HASH_LINE = re.compile(r"^import_hash: *\S*[ \t]*\r?\n", re.M)
 
 
 @dataclass(frozen=True)
@@ -44,51 +41,27 @@ class ImportResult:
 
 @dataclass
 class _ContentState:
-    """What the importer needs to know about content/: who came from which seed, and
-    which URLs, texts and paths are taken."""
+    """What the importer knows of content/: which page came from which seed, and which
+    URLs, texts and paths are taken."""
 
-    by_seed: dict[str, tuple[Path, dict, str]] = field(default_factory=dict)
+    by_seed: dict[str, PageInfo] = field(default_factory=dict)
     by_url: dict[str, str] = field(default_factory=dict)       # normalised URL -> page
     by_text: dict[str, str] = field(default_factory=dict)      # text fingerprint -> page
     paths: set[Path] = field(default_factory=set)
 
-    def remember(self, path: str, meta: dict, body: str) -> None:
-        url = meta.get("source_url")
-        if isinstance(url, str) and url.strip():
-            self.by_url.setdefault(normalise_url(url), path)
-        fingerprint = text_fingerprint(body)
-        if fingerprint:
-            self.by_text.setdefault(fingerprint, path)
-
-
-def short_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
-def normalise_url(url: str) -> str:
-    """A URL reduced for duplicate detection: no scheme difference, ``www.``, fragment,
-    tracking parameters or trailing slash."""
-    parts = urlsplit(url.strip())
-    host = parts.netloc.lower().removeprefix("www.")
-    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("utm_"))
-    return urlunsplit(("", host, parts.path.rstrip("/"), query, ""))
-
-
-def text_fingerprint(body: str) -> str:
-    """Hash of the body's words, ignoring markup, case and spacing; "" for an empty body."""
-    words = plain_text(body).lower().split()
-    return short_hash(" ".join(words).encode()) if words else ""
-
-
-def page_hash(text: str) -> str:
-    """Hash of a page's text without its ``import_hash`` line."""
-    return short_hash(_IMPORT_HASH_LINE.sub("", text, count=1).encode())
+    def remember(self, info: PageInfo) -> None:
+        if info.source_url:
+            self.by_url.setdefault(info.source_url, info.path)
+        if info.fingerprint:
+            self.by_text.setdefault(info.fingerprint, info.path)
+        if info.seed:
+            self.by_seed.setdefault(info.seed, info)
 
 
 def article_id(article: SeedArticle) -> str:
     """A permanent id: the same story gets the same id on every machine, forever."""
     if article.source_url:
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, normalise_url(article.source_url))}"
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, urls.normalise_url(article.source_url))}"
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_OID, 'sitegen:' + text_fingerprint(article.body))}"
 
 
@@ -114,27 +87,6 @@ def render_page(article: SeedArticle, config: SiteConfig, seed_hash: str,
     meta = {key: value for key, value in meta.items() if value is not None}
     text = frontmatter.dump(meta, article.body)
     return frontmatter.dump({**meta, "import_hash": short_hash(text.encode())}, article.body)
-
-
-def _scan_content(content_dir: Path) -> _ContentState:
-    state = _ContentState()
-    if not content_dir.is_dir():
-        return state
-    for path in sorted(content_dir.rglob("*.md")):
-        state.paths.add(path)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            continue  # the reader reports unreadable pages
-        page, _ = frontmatter.parse(text, str(path))
-        if page is None:
-            continue
-        rel = relative_posix(path, content_dir.parent)
-        state.remember(rel, page.meta, page.body)
-        seed = page.meta.get("seed")
-        if isinstance(seed, str):
-            state.by_seed.setdefault(seed, (path, page.meta, text))
-    return state
 
 
 def _new_path(config: SiteConfig, article: SeedArticle, taken: set[Path]) -> Path:
@@ -164,10 +116,14 @@ def _parse(path: Path, data: bytes, config: SiteConfig) -> tuple[SeedArticle | N
     return article, problems + more
 
 
-def import_seeds(config: SiteConfig) -> ImportResult:
-    """Bring every new or changed seed into content/, following the no-data-loss rules."""
-    state = _scan_content(config.content_dir)
+def import_seeds(config: SiteConfig, pages: Sequence[PageInfo]) -> ImportResult:
+    """Bring every new or changed seed into content/, following the no-data-loss rules.
+    ``pages`` describes every file already in content/ (``reader.read_content``)."""
+    state = _ContentState()
+    for info in pages:
+        state.remember(info)
     root = config.content_dir.parent
+    state.paths = {root / info.path for info in pages}
     created: list[str] = []
     updated: list[str] = []
     problems: list[Diagnostic] = []
@@ -182,26 +138,23 @@ def import_seeds(config: SiteConfig) -> ImportResult:
         seed_hash = short_hash(data)
         existing = state.by_seed.get(seed_path.name)
         if existing is not None:
-            path, meta, text = existing
-            if meta.get("seed_hash") == seed_hash:
+            if existing.seed_hash == seed_hash:
                 continue
-            page_file = relative_posix(path, root)
-            if page_hash(text) != meta.get("import_hash"):
+            if existing.edited:
                 problems.append(warning(
-                    seed_file, f"the seed changed since it was imported, and {page_file} was "
-                    "edited since: both left as they are",
-                    hint=f"copy what you need from the seed into {page_file} by hand, then set "
-                         f"'seed_hash: {seed_hash}' there to acknowledge the new version"))
+                    seed_file, f"the seed changed since it was imported, and {existing.path} "
+                    "was edited since: both left as they are",
+                    hint=f"copy what you need from the seed into {existing.path} by hand, then "
+                         f"set 'seed_hash: {seed_hash}' there to acknowledge the new version"))
                 continue
         article, found = _parse(seed_path, data, config)
         problems.extend(found)
         if article is None:
             continue
         if existing is not None:
-            path, meta, _ = existing
-            atomic_write(path, render_page(article, config, seed_hash, str(meta.get("id") or "")
-                                           or None).encode())
-            updated.append(relative_posix(path, root))
+            atomic_write(root / existing.path,
+                         render_page(article, config, seed_hash, existing.id).encode(), durable=True)
+            updated.append(existing.path)
             continue
         duplicate = _duplicate_of(article, state)
         if duplicate:
@@ -209,19 +162,20 @@ def import_seeds(config: SiteConfig) -> ImportResult:
                                     hint="delete this seed, or edit the existing page"))
             continue
         path = _new_path(config, article, state.paths)
-        page_text = render_page(article, config, seed_hash)
-        atomic_write(path, page_text.encode())
+        atomic_write(path, render_page(article, config, seed_hash).encode(), durable=False)
         rel = relative_posix(path, root)
         state.paths.add(path)
-        state.remember(rel, {"source_url": article.source_url}, article.body)
-        state.by_seed[seed_path.name] = (path, {}, page_text)
+        state.remember(PageInfo(rel, seed=seed_path.name, seed_hash=seed_hash, edited=False,
+                                source_url=urls.normalise_url(article.source_url)
+                                if article.source_url else None,
+                                fingerprint=text_fingerprint(article.body)))
         created.append(rel)
     return ImportResult(tuple(created), tuple(updated), tuple(problems))
 
 
 def _duplicate_of(article: SeedArticle, state: _ContentState) -> str | None:
     if article.source_url:
-        page = state.by_url.get(normalise_url(article.source_url))
+        page = state.by_url.get(urls.normalise_url(article.source_url))
         if page:
             return page
     fingerprint = text_fingerprint(article.body)

@@ -7,6 +7,7 @@ template sees the body.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import markdown
@@ -33,6 +34,12 @@ ALLOWED_ATTRIBUTES = {
     "*": {"lang", "dir"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+SETTINGS_KEY = hashlib.blake2b(repr((
+    markdown.__version__, getattr(nh3, "__version__", ""), EXTENSIONS, sorted(ALLOWED_TAGS),
+    sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()), sorted(URL_SCHEMES), 2,
+)).encode(), digest_size=8).hexdigest()
+"""Changes whenever rendering the same Markdown could give other HTML (cache key)."""
 
 _HEADING = re.compile(r"<(/?)h([1-5])(?=[\s>])", re.I)
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")

@@ -58,7 +58,7 @@ class Article:
     date: datetime                  # aware
     slug: str
     body: str                       # Markdown source
-    html: str                       # rendered and sanitised body
+    html: str                       # rendered, sanitised body ("" until rendering needs it)
     summary: str                    # plain text
     subtitle: str | None = None
     dateline: str | None = None
@@ -71,6 +71,22 @@ class Article:
     draft: bool = False
     seed: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # curator's own keys
+    reading_minutes: int = 1
+    digest: str = ""                # hash of the page file (and reader settings): its version
+    body_key: str = ""              # hash of the body: the key of its rendered HTML
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What the importer needs to know about one content file, even a broken one."""
+
+    path: str                       # posix path relative to the project, "content/..."
+    id: str | None = None
+    seed: str | None = None         # the seed file it came from
+    seed_hash: str | None = None    # hash of that seed's bytes when it was imported
+    edited: bool = True             # changed since the importer wrote it
+    source_url: str | None = None   # normalised (urls.normalise_url)
+    fingerprint: str = ""           # digests.text_fingerprint of the body
 
 
 @dataclass(frozen=True)

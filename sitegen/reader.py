@@ -1,24 +1,27 @@
-"""content/ -> Articles: read every page, check its front matter, render its body.
+"""content/ -> Articles: read every page and check its front matter.
 
 Each problem becomes a diagnostic naming the file (and the key's line where it can be
-found); a page with an error is left out and the rest of the site still builds.
+found); a page with an error is left out and the rest of the site still builds. What a
+file gives is a :class:`PageRecord`, a pure function of the file's bytes, its path and
+the reader's settings, so the build cache can keep it under that digest. Bodies are
+converted to HTML later, once per body version (see ``build``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
+from typing import Any, MutableMapping
 
 from . import dates, frontmatter, urls
 from .config import SiteConfig
 from .errors import Diagnostic, error, warning
+from .digests import page_hash, text_fingerprint
 from .fsutil import relative_posix
-from .markup import Markup
-from .model import Article, Topic
-from .text import summarize, xml_safe
+from .model import Article, PageInfo, Topic
+from .text import reading_minutes, summarize, xml_safe
 
 KNOWN_KEYS = frozenset({
     "id", "title", "date", "subtitle", "dateline", "agency", "source", "source_url", "topics",
@@ -27,11 +30,27 @@ KNOWN_KEYS = frozenset({
 _TEXT_KEYS = ("subtitle", "dateline", "agency", "source", "source_url", "summary", "seed")
 
 
+READER_VERSION = "1"   # bump when reading a page gives something else for the same bytes
+_SEED_LINE = re.compile(r"^seed:[ \t]*['\"]?([^'\"\s]+)", re.M)
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """Everything reading one content file gave; cached under :func:`record_key`."""
+
+    article: Article | None           # None when the page has an error
+    explicit_slug: bool
+    topics: tuple[Topic, ...]         # topics the page names that are not in site.yaml
+    problems: tuple[Diagnostic, ...]
+    info: PageInfo
+
+
 @dataclass(frozen=True)
 class ReadResult:
     articles: tuple[Article, ...]
     topics: dict[str, Topic]          # every topic the pages use, configured or not
     diagnostics: tuple[Diagnostic, ...]
+    pages: tuple[PageInfo, ...] = ()  # every content file, for the importer
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -168,13 +187,14 @@ def _xml_safe(value: Any, done: dict[int, Any] | None = None) -> Any:
     return done[id(value)]
 
 
-def read_page(file: str, text: str, config: SiteConfig, markup: Markup,
-              found_topics: dict[str, Topic]) -> tuple[Article | None, bool, list[Diagnostic]]:
-    """One content page's text to ``(Article or None on error, slug given?, problems)``."""
+def read_page(file: str, text: str, config: SiteConfig, found_topics: dict[str, Topic]
+              ) -> tuple[Article | None, bool, list[Diagnostic], frontmatter.Page | None]:
+    """One content page's text to ``(Article or None on error, slug given?, problems,
+    parsed page or None when its front matter is broken)``. ``html`` is left empty."""
     text = xml_safe(text)
     parsed, problems = frontmatter.parse(text, file)
     if parsed is None:
-        return None, False, problems
+        return None, False, problems, None
     parsed = replace(parsed, meta=_xml_safe(parsed.meta))
     page = _Page(file, text, parsed.meta)
     title = _title(page)
@@ -185,7 +205,7 @@ def read_page(file: str, text: str, config: SiteConfig, markup: Markup,
     topics = _topics(page, config, found_topics)
     draft = page.meta.get("draft") is True
     if title is None or date is None or slug is None:
-        return None, explicit, page.problems
+        return None, explicit, page.problems, parsed
     source_url = values["source_url"]
     if source_url and not re.match(r"^https?://", source_url, re.I):
         page.warn("source_url", f"source_url {source_url!r} is not an http(s) URL; not linked",
@@ -196,14 +216,14 @@ def read_page(file: str, text: str, config: SiteConfig, markup: Markup,
     extra = {k: v for k, v in parsed.meta.items() if k not in KNOWN_KEYS}
     article = Article(
         path=file, id=_page_id(page, source_url, file), title=title, date=date, slug=slug,
-        body=body, html=markup.render(body),
+        body=body, html="", reading_minutes=reading_minutes(body), body_key=body_key(body),
         summary=values["summary"] or summarize(body, config.import_.summary_chars),
         subtitle=values["subtitle"], dateline=values["dateline"], agency=values["agency"],
         source=source, source_slug=(urls.slugify(source) or None) if source else None,
         source_url=source_url, topics=topics, updated=updated, draft=draft,
         seed=values["seed"], extra=extra,
     )
-    return article, explicit, page.problems
+    return article, explicit, page.problems, parsed
 
 
 def _dedupe_urls(articles: list[Article], explicit: set[str]) -> tuple[list[Article], list[Diagnostic]]:
@@ -234,10 +254,61 @@ def _dedupe_urls(articles: list[Article], explicit: set[str]) -> tuple[list[Arti
     return kept, problems
 
 
-def read_content(config: SiteConfig, markup: Markup) -> ReadResult:
-    """Every page under content/ that is not a draft (unless drafts are on)."""
+def body_key(body: str) -> str:
+    """Key of a body's rendered HTML in the cache."""
+    return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
+
+
+def record_key(config: SiteConfig, file: str, data: bytes) -> str:
+    """The cache key of what reading ``data`` at ``file`` gives with these settings."""
+    settings = repr((READER_VERSION, config.timezone, config.topics,
+                     config.import_.summary_chars)).encode()
+    digest = hashlib.blake2b(settings, digest_size=16)
+    digest.update(file.encode() + b"\0" + data)
+    return digest.hexdigest()
+
+
+def _page_info(file: str, text: str, meta: dict[str, Any] | None, body: str) -> PageInfo:
+    """The importer's view of a page, from its front matter or, when that is broken, from
+    a plain search for its ``seed:`` line (so a broken page still claims its seed)."""
+    if meta is None:
+        match = _SEED_LINE.search(text)
+        return PageInfo(file, seed=match.group(1) if match else None)
+    seed, url = meta.get("seed"), meta.get("source_url")
+    recorded = meta.get("import_hash")
+    return PageInfo(
+        file, id=str(meta["id"]) if meta.get("id") else None, seed=str(seed) if seed else None,
+        seed_hash=str(meta["seed_hash"]) if meta.get("seed_hash") else None,
+        edited=recorded is None or page_hash(text) != str(recorded),
+        source_url=urls.normalise_url(url) if isinstance(url, str) and url.strip() else None,
+        fingerprint=text_fingerprint(body))
+
+
+def read_file(file: str, data: bytes, config: SiteConfig, key: str = "") -> PageRecord:
+    """Read one content file's bytes."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return PageRecord(None, False, (), (error(file, "the page is not valid UTF-8",
+                                                  hint="re-save the file as UTF-8"),),
+                          PageInfo(file))
+    found: dict[str, Topic] = {}
+    article, explicit, problems, page = read_page(file, text, config, found)
+    if article is not None:
+        article = replace(article, digest=key)
+    new_topics = tuple(t for t in found.values() if t not in config.topics)
+    info = _page_info(file, text, page.meta if page else None, page.body if page else "")
+    return PageRecord(article, explicit, new_topics, tuple(problems), info)
+
+
+def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | None = None
+                 ) -> ReadResult:
+    """Every page under content/ that is not a draft (unless drafts are on). ``cache`` maps
+    :func:`record_key` to records of earlier runs; new records are added to it."""
+    cache = {} if cache is None else cache
     problems: list[Diagnostic] = []
     articles: list[Article] = []
+    pages: list[PageInfo] = []
     explicit: set[str] = set()
     found_topics: dict[str, Topic] = {t.slug: t for t in config.topics}
     root = config.content_dir.parent
@@ -245,22 +316,26 @@ def read_content(config: SiteConfig, markup: Markup) -> ReadResult:
     for path in paths:
         file = relative_posix(path, root)
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            problems.append(error(file, "the page is not valid UTF-8",
-                                  hint="re-save the file as UTF-8"))
-            continue
+            data = path.read_bytes()
         except OSError as exc:
             problems.append(error(file, f"cannot read the page: {exc.strerror}"))
+            pages.append(PageInfo(file))
             continue
-        article, explicit_slug, found = read_page(file, text, config, markup, found_topics)
-        problems.extend(found)
+        key = record_key(config, file, data)
+        record = cache.get(key)
+        if record is None:
+            record = cache[key] = read_file(file, data, config, key)
+        problems.extend(record.problems)
+        pages.append(record.info)
+        for topic in record.topics:
+            found_topics.setdefault(topic.slug, topic)
+        article = record.article
         if article is None or (article.draft and not config.drafts):
             continue
-        if explicit_slug:
+        if record.explicit_slug:
             explicit.add(article.path)
         articles.append(article)
     articles, clashes = _dedupe_urls(articles, explicit)
     used = {slug for a in articles for slug in a.topics}
     topics = {slug: topic for slug, topic in found_topics.items() if slug in used}
-    return ReadResult(tuple(articles), topics, tuple(problems + clashes))
+    return ReadResult(tuple(articles), topics, tuple(problems + clashes), tuple(pages))

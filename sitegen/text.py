@@ -14,6 +14,7 @@ _EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|`{1,3}|~~)(?=\S)(.{1,300}?)(?<=\S)\1")
 _BLOCK_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d{1,9}[.)]\s+)", re.M)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _SPACE = re.compile(r"\s+")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s")
 # Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF):
 # one of them in a title or body would make every feed it reaches ill-formed.
@@ -40,8 +41,7 @@ def plain_text(markdown: str) -> str:
 
 def summarize(markdown: str, max_chars: int = 280) -> str:
     """The opening of a text: whole sentences up to ``max_chars``, else a cut at a word."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", markdown) if plain_text(p)]
-    text = plain_text(paragraphs[0]) if paragraphs else ""
+    text = next((t for t in map(plain_text, _PARAGRAPH_BREAK.split(markdown)) if t), "")
     if len(text) <= max_chars:
         return text
     cut = 0

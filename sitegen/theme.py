@@ -104,6 +104,11 @@ class Theme:
                                 sources=dict(sources),
                                 search_url=SEARCH_URL if config.search else None)
 
+    def template_dirs(self) -> list[Path]:
+        """Template folders in lookup order (for the cache's fingerprint of the theme)."""
+        dirs = [self.config.templates_dir] + [folder / "templates" for folder in self.chain]
+        return [d for d in dirs if d.is_dir()]
+
     def static_dirs(self) -> list[Path]:
         """Static folders in copy order: later ones override earlier files."""
         dirs = [folder / "static" for folder in reversed(self.chain)]

@@ -7,10 +7,9 @@ URLs are *site-relative*: no leading slash, directories end in ``/``, the home p
 
 from __future__ import annotations
 
-import posixpath
 import re
 from datetime import datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from slugify import slugify as _slugify
 
@@ -108,9 +107,19 @@ def base_path(base_url: str) -> str:
 
 
 def relative(from_url: str, to_url: str) -> str:
-    """Link from the page at ``from_url`` to ``to_url``, both site-relative."""
-    start = from_url if from_url.endswith("/") or not from_url else posixpath.dirname(from_url)
-    target = posixpath.relpath("/" + to_url, "/" + start)
-    if to_url.endswith("/") or to_url == "":
-        target = "./" if target == "." else target + "/"
-    return quote(target, safe="/:@!$&'()*+,;=-._~%")
+    """Link from the page at ``from_url`` to ``to_url``, both site-relative: up to the site's
+    root, then down to the target, so it works under any sub-path and from file://."""
+    depth = from_url.count("/")
+    if to_url == "" or to_url == from_url and to_url.endswith("/"):
+        target = "../" * depth if to_url == "" else "./"
+        return target or "./"
+    return quote("../" * depth + to_url, safe="/:@!$&'()*+,;=-._~%")
+
+
+def normalise_url(url: str) -> str:
+    """A URL reduced for duplicate detection: no scheme difference, ``www.``, fragment,
+    tracking parameters or trailing slash."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("utm_"))
+    return urlunsplit(("", host, parts.path.rstrip("/"), query, ""))

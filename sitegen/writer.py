@@ -7,11 +7,16 @@ The folder carries a marker file; sitegen never replaces a non-empty folder with
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic, error
+from .fsutil import atomic_write
 
 MARKER = ".sitegen-output"
 _MARKER_TEXT = "This folder is written by sitegen; it is replaced on every build.\n"
@@ -43,24 +48,39 @@ def unsafe_output(output: Path, root: Path, protected: list[Path]) -> Diagnostic
 
 
 class OutputFolder:
-    """Collects a build's files in a staging folder; :meth:`publish` swaps it in."""
+    """A build's output: new files go to a staging folder beside the output folder, then
+    :meth:`publish` swaps the whole folder in (a full build) or :meth:`publish_changes`
+    moves just the changed files in (an incremental build).
+
+    An incremental publish first writes a journal; if it is cut off, the next build rolls
+    the journal forward before anything else, so the site ends up as the new build.
+    """
 
     def __init__(self, output: Path):
         self.output = output.resolve()
-        self.staging = self.output.with_name(f".{self.output.name}.sitegen-new-{os.getpid()}")
-        self._old = self.output.with_name(f".{self.output.name}.sitegen-old-{os.getpid()}")
+        prefix = f".{self.output.name}.sitegen"
+        self.staging = self.output.with_name(f"{prefix}-new-{os.getpid()}")
+        self._old = self.output.with_name(f"{prefix}-old-{os.getpid()}")
+        self.journal = self.output.with_name(f"{prefix}-journal.json")
         self.written: set[str] = set()
 
     def __enter__(self) -> "OutputFolder":
-        self._clean_leftovers()
+        self.recover()
         self.staging.mkdir(parents=True)
         return self
 
     def __exit__(self, *exc_info) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
-    def _clean_leftovers(self) -> None:
-        """Remove staging folders left by builds that were killed."""
+    def recover(self) -> None:
+        """Finish a publish that was cut off, then remove what killed builds left behind."""
+        if self.journal.is_file():
+            try:
+                plan = json.loads(self.journal.read_text(encoding="utf-8"))
+                self._apply(self.output.with_name(plan["staging"]), plan["write"], plan["remove"])
+            except (OSError, ValueError, KeyError):
+                pass
+            self.journal.unlink(missing_ok=True)
         parent = self.output.parent
         if not parent.is_dir():
             return
@@ -71,28 +91,66 @@ class OutputFolder:
                 else:
                     shutil.rmtree(leftover, ignore_errors=True)
 
-    def target(self, rel: str) -> Path:
-        """Where ``rel`` goes in the staging folder; refuses paths that leave it."""
+    def marker(self) -> str | None:
+        """The marker text of the published output, or None."""
+        try:
+            return (self.output / MARKER).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def scan(self) -> tuple[set[str], list[str]]:
+        """The output folder as it is: ``(regular files, other entries)``. Other entries
+        (symbolic links, sockets ...) were not made by sitegen and are to be removed."""
+        files: set[str] = set()
+        odd: list[str] = []
+        stack = [(str(self.output), "")]
+        while stack:
+            folder, prefix = stack.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    rel = prefix + entry.name
+                    if entry.is_symlink():
+                        odd.append(rel)
+                    elif entry.is_dir():
+                        stack.append((entry.path, rel + "/"))
+                    elif entry.is_file():
+                        files.add(rel)
+                    else:
+                        odd.append(rel)
+        return files, sorted(odd)
+
+    def link_from_output(self, rels: list[str]) -> None:
+        """Hard-link published files into the staging folder (a full view for indexing)."""
+        for rel in rels:
+            target = self.target(rel)
+            if target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.output.joinpath(*self.check(rel).parts), target)
+
+    @staticmethod
+    def check(rel: str) -> PurePosixPath:
+        """``rel`` as a path that stays inside the folder; refuses anything else."""
         pure = PurePosixPath(rel)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts:
             raise ValueError(f"unsafe output path {rel!r}")
-        return self.staging.joinpath(*pure.parts)
+        return pure
+
+    def target(self, rel: str) -> Path:
+        """Where ``rel`` goes in the staging folder."""
+        return self.staging.joinpath(*self.check(rel).parts)
 
     def write(self, rel: str, data: bytes) -> None:
         if rel in self.written:
             raise FileExistsError(rel)
-        path = self.target(rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_into(self.staging, rel, data)
         self.written.add(rel)
 
     def copy_static(self, source: Path, prefix: str) -> int:
         """Copy a static folder under ``prefix``; later copies override earlier files.
         Symbolic links are not followed out of the folder."""
         count = 0
-        for path in sorted(source.rglob("*")):
-            if path.is_symlink() or not path.is_file():
-                continue
+        for path in static_files(source):
             rel = f"{prefix}/{path.relative_to(source).as_posix()}"
             target = self.target(rel)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,10 +159,85 @@ class OutputFolder:
             count += 1
         return count
 
-    def publish(self) -> None:
+    def publish(self, marker: str = _MARKER_TEXT) -> None:
         """Swap the staging folder in place of the output folder."""
-        (self.staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
-        if self.output.exists():
-            self.output.rename(self._old)
-        self.staging.rename(self.output)
+        (self.staging / MARKER).write_text(marker, encoding="utf-8")
+        with signals_deferred():
+            if self.output.exists():
+                self.output.rename(self._old)
+            self.staging.rename(self.output)
         shutil.rmtree(self._old, ignore_errors=True)
+
+    def publish_changes(self, written: list[str], removed: list[str],
+                        marker: str = _MARKER_TEXT) -> None:
+        """Move the staged files into the output folder and delete ``removed`` ones."""
+        (self.staging / MARKER).write_text(marker, encoding="utf-8")
+        written = sorted(written) + [MARKER]
+        with signals_deferred():
+            atomic_write(self.journal, json.dumps(
+                {"staging": self.staging.name, "write": written, "remove": sorted(removed)}
+            ).encode())
+            self._apply(self.staging, written, removed)
+            self.journal.unlink(missing_ok=True)
+
+    def _apply(self, staging: Path, written: list[str], removed: list[str]) -> None:
+        for rel in written:
+            source = staging.joinpath(*self.check(rel).parts)
+            if source.is_file():
+                os.replace(source, self._real_target(rel))
+        for rel in removed:
+            target = self.output.joinpath(*self.check(rel).parts)
+            if target.is_file() or target.is_symlink():
+                target.unlink()
+            _prune_empty(target.parent, self.output)
+
+    def _real_target(self, rel: str) -> Path:
+        """``output/rel`` with its folders made; a symbolic link planted among them is
+        removed, never followed out of the output folder."""
+        folder = self.output
+        parts = self.check(rel).parts
+        for part in parts[:-1]:
+            folder = folder / part
+            if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+                folder.unlink()
+            folder.mkdir(exist_ok=True)
+        target = folder / parts[-1]
+        if target.is_symlink() or target.is_dir():
+            shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+        return target
+
+
+@contextmanager
+def signals_deferred():
+    """Hold SIGINT and SIGTERM until the block is done: a publish is never cut in two by
+    Ctrl-C or a polite kill (SIGKILL cannot be held; the journal covers that)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def write_into(folder: Path, rel: str, data: bytes) -> None:
+    """Write one file below ``folder`` (a fresh staging folder)."""
+    path = folder.joinpath(*OutputFolder.check(rel).parts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def static_files(source: Path) -> list[Path]:
+    """Regular files below ``source``, sorted; symbolic links are skipped."""
+    return [p for p in sorted(source.rglob("*")) if not p.is_symlink() and p.is_file()]
+
+
+def _prune_empty(folder: Path, stop: Path) -> None:
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

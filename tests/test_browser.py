@@ -3,7 +3,6 @@ edits reload the open tab; a broken page shows the error page, and fixing it bri
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -73,7 +73,7 @@ def test_a_template_error_keeps_the_previous_site(site: Site):
     assert result.code == 1
     assert "templates/article.html" in result.err and "previous site" in result.err
     assert site.files() == before
-    leftovers = [p.name for p in site.root.iterdir() if "sitegen-" in p.name]
+    leftovers = [p.name for p in site.root.iterdir() if p.name.startswith(".public.sitegen-")]
     assert leftovers == []
 
 

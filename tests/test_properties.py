@@ -19,7 +19,7 @@ from sitegen import urls
 from sitegen.config import load_config
 from sitegen.indexes import build_index
 from sitegen.markup import Markup
-from sitegen.reader import read_content, read_page
+from sitegen.reader import read_content, read_file
 from sitegen.routes import site_jobs
 from sitegen.seeds import decode_seed, parse_seed
 
@@ -85,8 +85,11 @@ def test_front_matter_reader_never_raises(config, meta, raw, body):
     markup = Markup()
     for text in (raw, "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + body,
                  "---\n" + raw + "\n---\n" + body):
-        article, _, problems = read_page("content/p.md", text, config, markup, {})
+        record = read_file("content/p.md", text.encode("utf-8", "surrogatepass"), config)
+        article, problems = record.article, record.problems
         assert all(d.file == "content/p.md" for d in problems)
+        if article is not None:
+            markup.render(article.body)
         if article is None:
             assert any(d.level == "error" for d in problems)
         else:
@@ -129,7 +132,7 @@ def test_distinct_articles_never_share_a_url_or_an_output_file(config, pages):
                 meta["source"] = page["source"]
             (content / f"p{n}.md").write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True)
                                               + "---\nbody\n", encoding="utf-8")
-        result = read_content(replace(config, content_dir=content), Markup())
+        result = read_content(replace(config, content_dir=content))
         article_urls = [urls.article(a.date, a.slug) for a in result.articles]
         assert len(article_urls) == len(set(article_urls))
         kept = {a.path for a in result.articles}

@@ -19,7 +19,6 @@ from sitegen.lock import LockBusy, build_lock
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
 
-LOCK_NOT_WIRED = pytest.mark.xfail(reason="lock not wired yet", strict=False)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -223,7 +222,6 @@ def test_the_lock_refuses_a_second_holder_and_names_the_first(tmp_path: Path):
         pass
 
 
-@LOCK_NOT_WIRED
 def test_a_second_build_while_one_runs_exits_2_and_touches_nothing(site: Site):
     site.page("a.md", title="A", id="urn:a")
     assert site.run("build").code == 0
@@ -238,7 +236,6 @@ def test_a_second_build_while_one_runs_exits_2_and_touches_nothing(site: Site):
     assert sorted(p.name for p in (site.root / "content").rglob("*.md")) == ["a.md", "b.md"]
 
 
-@LOCK_NOT_WIRED
 def test_two_builds_started_at_once_never_corrupt_the_output(site: Site, references):
     ref_a, ref_b, _ = references
     site.write("site.yaml", "title: Big\nbase_url: https://example.org/\n")

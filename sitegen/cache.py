@@ -1,0 +1,128 @@
+"""The persistent build cache: one SQLite file in ``cache_dir`` (git-ignored, safe to delete).
+
+It keeps what is costly to redo and cheap to look up:
+- page records: what reading a content file gave, under the digest of its bytes, path and
+  reader settings (``reader.record_key``);
+- rendered bodies: sanitised HTML under the hash of the Markdown body, so an unchanged body
+  is never converted twice;
+- the manifest of the last build: each output file's job fingerprint and content hash,
+  so a rebuild renders only pages whose inputs changed and writes only changed bytes.
+
+Everything is invalidated when sitegen's version or the Markdown settings change.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from pathlib import Path
+from typing import Iterable
+
+from . import __version__
+from .markup import SETTINGS_KEY
+
+FILE_NAME = "build.sqlite"
+_SCHEMA = f"{__version__}|{SETTINGS_KEY}|{pickle.HIGHEST_PROTOCOL}"
+
+
+class BuildCache:
+    """A connection to the cache file, or a throw-away in-memory cache."""
+
+    def __init__(self, folder: Path | None):
+        self.path = folder / FILE_NAME if folder is not None else None
+        if self.path is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        target = str(self.path) if self.path is not None else ":memory:"
+        try:
+            db = sqlite3.connect(target, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(
+                "CREATE TABLE IF NOT EXISTS kv (name TEXT PRIMARY KEY, value BLOB);"
+                "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value BLOB);"
+                "CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value TEXT);")
+            row = db.execute("SELECT value FROM kv WHERE name='schema'").fetchone()
+        except sqlite3.DatabaseError:   # not a cache file any more: start afresh
+            if self.path is not None:
+                self.path.unlink(missing_ok=True)
+            return self._open()
+        if row is None or row[0] != _SCHEMA:
+            db.executescript("DELETE FROM kv; DELETE FROM records; DELETE FROM html;")
+            db.execute("INSERT INTO kv VALUES ('schema', ?)", (_SCHEMA,))
+        return db
+
+    def close(self) -> None:
+        self.db.close()
+
+    # page records ---------------------------------------------------------------------
+    def records(self) -> dict[str, object]:
+        """Every cached page record, by key."""
+        rows = self.db.execute("SELECT key, value FROM records").fetchall()
+        loaded = {}
+        for key, value in rows:
+            try:
+                loaded[key] = pickle.loads(value)
+            except Exception:   # a record from an incompatible build: read the page again
+                continue
+        return loaded
+
+    def keep_records(self, records: dict[str, object], used: set[str], known: set[str]) -> None:
+        """Store the records made in this run and forget those no page uses any more."""
+        with self._transaction():
+            self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)",
+                                [(k, pickle.dumps(records[k], pickle.HIGHEST_PROTOCOL))
+                                 for k in used - known])
+            self.db.executemany("DELETE FROM records WHERE key = ?", [(k,) for k in known - used])
+
+    # rendered bodies --------------------------------------------------------------------
+    def html_keys(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT key FROM html")}
+
+    def html(self, keys: Iterable[str]) -> dict[str, str]:
+        keys = list(keys)
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(f"SELECT key, value FROM html WHERE key IN ({marks})",
+                                         chunk).fetchall())
+        return found
+
+    def put_html(self, items: dict[str, str]) -> None:
+        with self._transaction():
+            self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", items.items())
+
+    def forget_html(self, keys: Iterable[str]) -> None:
+        with self._transaction():
+            self.db.executemany("DELETE FROM html WHERE key = ?", [(k,) for k in keys])
+
+    # the last build's output ------------------------------------------------------------
+    def manifest(self, output: Path) -> dict[str, tuple[str, str]]:
+        """Output path -> (job fingerprint, content hash) of the last build published to
+        the ``output`` folder."""
+        row = self.db.execute("SELECT value FROM kv WHERE name=?",
+                              (f"manifest:{output}",)).fetchone()
+        try:
+            return pickle.loads(row[0]) if row else {}
+        except Exception:
+            return {}
+
+    def set_manifest(self, output: Path, manifest: dict[str, tuple[str, str]]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)",
+                        (f"manifest:{output}", pickle.dumps(manifest, pickle.HIGHEST_PROTOCOL)))
+
+    def _transaction(self):
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN")
+
+    def __exit__(self, exc_type, *_):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,75 @@
+"""Run a function over many items on all cores, keeping the results in order.
+
+Workers are forked, so they share what the parent built (jobs, index, theme) without
+pickling it; only the item and the result cross the process boundary.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def parallel_map(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs: int,
+                 min_batch: int = 64) -> list[R]:
+    """``fn`` applied to batches of ``items`` in ``jobs`` processes; results in item order.
+
+    ``fn`` takes a batch and returns one result per item. With one job, few items, or no
+    ``fork`` on this platform, it runs in this process.
+    """
+    if jobs <= 1 or len(items) < 2 * min_batch or "fork" not in multiprocessing.get_all_start_methods():
+        return fn(items)
+    size = max(min_batch, -(-len(items) // (jobs * 4)))
+    batches = [items[i:i + size] for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork")
+    results: list[R] = []
+    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context,
+                             initializer=_Worker.install, initargs=(fn,)) as pool:
+        for part in pool.map(_Worker.run, batches):
+            results.extend(part)
+    return results
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when its parent dies, so a killed build leaves no
+    worker behind (holding the build lock it inherited)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)        # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):        # not Linux: workers end with the pool instead
+        pass
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:   # it died before prctl took effect
+        os._exit(1)
+
+
+class _Worker:
+    """The function a forked worker runs. It is handed over by fork, not pickled, so it
+    may close over anything the parent holds; it is set only inside worker processes."""
+
+    fn: Callable | None = None
+
+    @classmethod
+    def install(cls, fn: Callable) -> None:
+        cls.fn = fn
+        _die_with_parent()
+
+    @staticmethod
+    def run(batch):
+        assert _Worker.fn is not None
+        return _Worker.fn(batch)
