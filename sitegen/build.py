@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .cache import BuildCache
 from .config import SiteConfig
@@ -14,9 +14,10 @@ from .lock import build_lock
 from .model import BuildResult
 from .parallel import default_jobs
 from .reader import ReadResult, read_content
-from .render import SiteRenderer, convert_bodies
+from .render import SiteRenderer, convert_bodies, output_intact
 from .routes import site_jobs
-from .theme import Theme
+from .snapshot import inputs_digest
+from .theme import BUILTIN_TEMPLATES, BUILTIN_THEMES, Theme
 from .writer import unsafe_output
 
 
@@ -54,10 +55,7 @@ def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool) -> 
         imported = import_seeds(config, content.pages)
         if imported.created or imported.updated:
             content = read_content(config, records)
-    used = {a.digest for a in content.articles} | {
-        key for key, record in records.items() if record.info.path in
-        {p.path for p in content.pages}}
-    cache.keep_records(records, used, known)
+    cache.keep_records(records, set(content.record_keys), known)
     return _Content(content, imported)
 
 
@@ -81,21 +79,41 @@ def build_site(config: SiteConfig, *, do_import: bool = True, jobs: int | None =
         return _build(config, do_import, jobs or default_jobs(), started)
 
 
+def _inputs(config: SiteConfig, do_import: bool) -> str:
+    folders = [config.content_dir, config.themes_dir, config.templates_dir, config.static_dir,
+               BUILTIN_THEMES, BUILTIN_TEMPLATES] + ([config.seeds_dir] if do_import else [])
+    files = [config.config_file] if config.config_file else []
+    return inputs_digest(f"{config!r}|{do_import}", folders, files)
+
+
 def _build(config: SiteConfig, do_import: bool, jobs: int, started: float) -> BuildResult:
     cache = BuildCache(config.cache_dir)
     try:
-        content = _read_and_import(config, cache, do_import)
-        report = Report()
-        report.extend(content.imported.diagnostics)
-        report.extend(content.read.diagnostics)
-        index = build_index(content.read.articles, content.read.topics)
-        convert_bodies(index.articles, cache, jobs)
-        render_jobs = site_jobs(index, config)
-        theme = Theme(config, index.topics, index.sources)
-        outcome = SiteRenderer(config, theme, cache, jobs).render(render_jobs)
-        report.extend(outcome.diagnostics)
+        inputs = _inputs(config, do_import)
+        last = cache.last_build(config.output_dir)
+        if last is not None and last[0] == inputs and output_intact(config, cache):
+            return replace(last[1], seconds=time.perf_counter() - started, written=0,
+                           removed=0, imported=0, changed=())
+        result = _full_pipeline(config, cache, do_import, jobs, started)
+        cache.set_last_build(config.output_dir, (inputs, result) if result.built else None)
+        return result
     finally:
         cache.close()
+
+
+def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
+                   started: float) -> BuildResult:
+    """Read, import, index, route and render (only the jobs whose inputs changed)."""
+    content = _read_and_import(config, cache, do_import)
+    report = Report()
+    report.extend(content.imported.diagnostics)
+    report.extend(content.read.diagnostics)
+    index = build_index(content.read.articles, content.read.topics)
+    convert_bodies(index.articles, cache, jobs)
+    render_jobs = site_jobs(index, config)
+    theme = Theme(config, index.topics, index.sources)
+    outcome = SiteRenderer(config, theme, cache, jobs).render(render_jobs)
+    report.extend(outcome.diagnostics)
     kinds = [job.kind for job in render_jobs]
     return BuildResult(
         diagnostics=tuple(report.items), pages=len(render_jobs), articles=len(index.articles),

@@ -113,6 +113,21 @@ class BuildCache:
         self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)",
                         (f"manifest:{output}", pickle.dumps(manifest, pickle.HIGHEST_PROTOCOL)))
 
+    def last_build(self, output: Path):
+        """``(inputs digest, BuildResult)`` of the last successful build into ``output``."""
+        row = self.db.execute("SELECT value FROM kv WHERE name=?", (f"last:{output}",)).fetchone()
+        try:
+            return pickle.loads(row[0]) if row else None
+        except Exception:
+            return None
+
+    def set_last_build(self, output: Path, value) -> None:
+        if value is None:
+            self.db.execute("DELETE FROM kv WHERE name=?", (f"last:{output}",))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)",
+                            (f"last:{output}", pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+
     def _transaction(self):
         return _Transaction(self.db)
 

@@ -14,47 +14,78 @@ import hashlib
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from .model import Article, RenderJob
+from .model import Article, Pager, RenderJob
 
 
-def _feed(value: Any, out: list[str]) -> None:
-    """Append a stable text form of ``value`` to ``out``."""
-    if isinstance(value, Article):
-        out.append(f"A{value.digest}/{value.slug}")
-    elif value is None or isinstance(value, (str, int, float, bool)):
-        out.append(repr(value))
-    elif isinstance(value, (datetime, date)):
-        out.append(value.isoformat())
-    elif isinstance(value, dict):
-        out.append("{")
-        for key in sorted(value, key=repr):
-            out.append(repr(key))
-            _feed(value[key], out)
-        out.append("}")
-    elif isinstance(value, (list, tuple)):
-        out.append("[")
-        for item in value:
-            _feed(item, out)
-        out.append("]")
-    elif dataclasses.is_dataclass(value):
-        out.append(type(value).__name__)
-        _feed({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, out)
-    else:
-        raise TypeError(f"cannot fingerprint {type(value).__name__}")
+class _Serializer:
+    """Writes a stable text form of a context; articles and other frozen model objects
+    are written once per build and then reused (they are shared by many pages)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[object, str]] = {}
+
+    def text(self, value: Any) -> str:
+        out: list[str] = []
+        self.feed(value, out)
+        return "\x00".join(out)
+
+    def feed(self, value: Any, out: list[str]) -> None:
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None or kind is float:
+            out.append(repr(value))
+        elif kind is Article:
+            out.append(f"A{value.digest}/{value.slug}")
+        elif kind is Pager:   # its URLs follow from the first one and the page count
+            out.append(f"P{value.number}/{value.total}/{value.urls[0]}")
+            self.feed(value.items, out)
+        elif kind is tuple or kind is list:
+            out.append("[")
+            for item in value:
+                self.feed(item, out)
+            out.append("]")
+        elif kind is dict:
+            out.append("{")
+            for key in sorted(value, key=str):
+                out.append(repr(key))
+                self.feed(value[key], out)
+            out.append("}")
+        elif kind is datetime or kind is date:
+            out.append(value.isoformat())
+        elif dataclasses.is_dataclass(value):
+            out.append(self._object(value))
+        else:
+            raise TypeError(f"cannot fingerprint {kind.__name__}")
+
+    def _object(self, value: Any) -> str:
+        """A dataclass (Topic, Source, Pager, Feed ...), memoised by identity."""
+        known = self.memo.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        out = [type(value).__name__]
+        self.feed({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, out)
+        text = "\x00".join(out)
+        self.memo[id(value)] = (value, text)
+        return text
 
 
 def site_key(*parts: Any) -> str:
     """A digest of the things every page depends on (config, templates, topics, sources)."""
-    out: list[str] = []
-    _feed(list(parts), out)
-    return hashlib.blake2b("\x00".join(out).encode(), digest_size=16).hexdigest()
+    text = _Serializer().text(list(parts))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def job_fingerprint(job: RenderJob, site: str) -> str:
-    """What the job's output is made of, as a digest."""
-    out = [site, job.template, job.url, job.kind]
-    _feed(job.context, out)
-    return hashlib.blake2b("\x00".join(out).encode(), digest_size=16).hexdigest()
+class Fingerprinter:
+    """Fingerprints the jobs of one build."""
+
+    def __init__(self, site: str):
+        self.site = site
+        self._serializer = _Serializer()
+
+    def __call__(self, job: RenderJob) -> str:
+        """What the job's output is made of, as a digest."""
+        text = self._serializer.text(job.context)
+        return hashlib.blake2b(f"{self.site}\x00{job.template}\x00{job.url}\x00{job.kind}\x00"
+                               f"{text}".encode(), digest_size=16).hexdigest()
 
 
 def files_digest(paths: Iterable) -> str:

@@ -8,7 +8,7 @@ from typing import Iterable, Mapping, Sequence
 from .model import Article, Source, SiteIndex, Topic
 
 RELATED_LIMIT = 5
-_RELATED_WINDOW = 12     # candidates taken around an article in each list it is on
+_RELATED_WINDOW = 8     # candidates taken around an article in each list it is on
 
 
 def newest_first(articles: Iterable[Article]) -> tuple[Article, ...]:
@@ -32,6 +32,7 @@ def _related(articles: Sequence[Article], by_topic: Mapping[str, tuple[Article, 
              **{("s", k): v for k, v in by_source.items()}}
     position = {name: {a.id: i for i, a in enumerate(items)} for name, items in lists.items()}
     related: dict[str, tuple[Article, ...]] = {}
+    order = {a.id: i for i, a in enumerate(articles)}   # articles are newest first
     for article in articles:
         scores: dict[str, list] = {}
         names = [("t", t) for t in article.topics]
@@ -42,7 +43,7 @@ def _related(articles: Sequence[Article], by_topic: Mapping[str, tuple[Article, 
             for other in items[max(0, i - _RELATED_WINDOW):i + _RELATED_WINDOW + 1]:
                 if other.id != article.id:
                     scores.setdefault(other.id, [0, other])[0] += 1
-        ranked = sorted(scores.values(), key=lambda s: (-s[0], -s[1].date.timestamp(), s[1].id))
+        ranked = sorted(scores.values(), key=lambda s: (-s[0], order[s[1].id]))
         related[article.id] = tuple(s[1] for s in ranked[:RELATED_LIMIT])
     return related
 

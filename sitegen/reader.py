@@ -51,6 +51,7 @@ class ReadResult:
     topics: dict[str, Topic]          # every topic the pages use, configured or not
     diagnostics: tuple[Diagnostic, ...]
     pages: tuple[PageInfo, ...] = ()  # every content file, for the importer
+    record_keys: frozenset[str] = frozenset()   # the cache entries this read used
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -259,10 +260,14 @@ def body_key(body: str) -> str:
     return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
 
 
-def record_key(config: SiteConfig, file: str, data: bytes) -> str:
+def reader_settings(config: SiteConfig) -> bytes:
+    """What, besides a file's bytes and path, decides what reading it gives."""
+    return repr((READER_VERSION, config.timezone, config.topics,
+                 config.import_.summary_chars)).encode()
+
+
+def record_key(settings: bytes, file: str, data: bytes) -> str:
     """The cache key of what reading ``data`` at ``file`` gives with these settings."""
-    settings = repr((READER_VERSION, config.timezone, config.topics,
-                     config.import_.summary_chars)).encode()
     digest = hashlib.blake2b(settings, digest_size=16)
     digest.update(file.encode() + b"\0" + data)
     return digest.hexdigest()
@@ -312,6 +317,8 @@ def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | No
     explicit: set[str] = set()
     found_topics: dict[str, Topic] = {t.slug: t for t in config.topics}
     root = config.content_dir.parent
+    settings = reader_settings(config)
+    keys: set[str] = set()
     paths = sorted(config.content_dir.rglob("*.md")) if config.content_dir.is_dir() else []
     for path in paths:
         file = relative_posix(path, root)
@@ -321,7 +328,8 @@ def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | No
             problems.append(error(file, f"cannot read the page: {exc.strerror}"))
             pages.append(PageInfo(file))
             continue
-        key = record_key(config, file, data)
+        key = record_key(settings, file, data)
+        keys.add(key)
         record = cache.get(key)
         if record is None:
             record = cache[key] = read_file(file, data, config, key)
@@ -338,4 +346,5 @@ def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | No
     articles, clashes = _dedupe_urls(articles, explicit)
     used = {slug for a in articles for slug in a.topics}
     topics = {slug: topic for slug, topic in found_topics.items() if slug in used}
-    return ReadResult(tuple(articles), topics, tuple(problems + clashes), tuple(pages))
+    return ReadResult(tuple(articles), topics, tuple(problems + clashes), tuple(pages),
+                      frozenset(keys))

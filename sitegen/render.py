@@ -19,7 +19,7 @@ from . import __version__
 from .cache import BuildCache
 from .config import SiteConfig
 from .errors import Diagnostic, error
-from .fingerprint import files_digest, job_fingerprint, site_key
+from .fingerprint import Fingerprinter, files_digest, site_key
 from .markup import Markup
 from .model import Article, RenderJob
 from .parallel import parallel_map
@@ -71,6 +71,20 @@ def _marker(manifest: Manifest) -> str:
             f"build {digest.hexdigest()}\n")
 
 
+def output_intact(config: SiteConfig, cache: BuildCache) -> bool:
+    """Whether the output folder holds exactly what the last build published."""
+    manifest = cache.manifest(config.output_dir)
+    out = OutputFolder(config.output_dir)
+    out.recover()    # finish or clean up after a build that was killed
+    if not manifest or out.journal.exists() or out.marker() != _marker(manifest):
+        return False
+    files, odd = out.scan()
+    bundle = {f for f in files if f.startswith(BUNDLE_DIR + "/")}
+    if bundle and not config.search:
+        return False
+    return not odd and files - bundle == set(manifest) | {MARKER}
+
+
 class SiteRenderer:
     """Renders one build's jobs; holds the theme, the cache and the previous manifest."""
 
@@ -116,8 +130,9 @@ class SiteRenderer:
             previous = {k: v for k, v in self.previous.items() if k in existing}
             manifest: Manifest = {}
             todo = []
+            fingerprint = Fingerprinter(self.site)
             for job in site_jobs:
-                fp = job_fingerprint(job, self.site)
+                fp = fingerprint(job)
                 old = previous.get(job.output)
                 if old is not None and old[0] == fp:
                     manifest[job.output] = old

@@ -16,7 +16,6 @@ from .config import SiteConfig
 from .feeds import feed_jobs
 from .model import Article, RenderJob, SiteIndex
 from .pagination import paginate
-from .text import reading_minutes
 
 
 SEARCH_URL = "search/"   # TODO(urls owner): move to urls.search()
@@ -81,7 +80,7 @@ class _Routes:
                 article=article, previous=self.index.previous.get(article.id),
                 next=self.index.next.get(article.id),
                 related=list(self.index.related.get(article.id, ())),
-                reading_minutes=reading_minutes(article.body), breadcrumbs=breadcrumbs))
+                reading_minutes=article.reading_minutes, breadcrumbs=breadcrumbs))
         return jobs
 
     def dates(self) -> list[RenderJob]:

@@ -1,0 +1,134 @@
+"""Incremental builds: after any sequence of edits the output equals a clean full build.
+
+A random sequence of edits, creates, renames, deletes, template, stylesheet and config
+changes is applied to a site; after every step the site is rebuilt incrementally, and
+every few steps the result is compared, byte for byte, with a build from scratch (fresh
+cache, fresh output folder).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+
+import pytest
+
+from conftest import Site
+from sitegen.cli import main
+
+CONFIG = "title: Incremental\nbase_url: https://example.org/news/\nsearch: false\n" \
+         "pagination:\n  per_page: {per_page}\ncache_dir: {cache}\noutput_dir: {output}\n"
+TOPICS = ["world", "economy", "health", "science", "Elections 2024"]
+SOURCES = ["Wire One", "Wire Two", "The Daily", None]
+TEMPLATE = ("{% extends 'default/article.html' %}{% block after_article %}"
+            "<p class=\"marker\">{{ article.title | upper }} v{n}</p>{% endblock %}")
+
+
+class Editor:
+    """Random, valid-or-invalid changes to a site's inputs."""
+
+    def __init__(self, site: Site, rng: random.Random):
+        self.site, self.rng, self.serial = site, rng, 0
+
+    def pages(self):
+        return sorted((self.site.root / "content").rglob("*.md"))
+
+    def new_page(self) -> None:
+        self.serial += 1
+        n, rng = self.serial, self.rng
+        topics = rng.sample(TOPICS, rng.randint(0, 2))
+        source = rng.choice(SOURCES)
+        meta = {"title": f"Story {n} {rng.choice(['rises', 'falls', 'waits'])}",
+                "date": f"2024-0{rng.randint(1, 3)}-{rng.randint(1, 5):02d}", "id": f"urn:s:{n}",
+                "topics": "[" + ", ".join(topics) + "]"}
+        if source:
+            meta["source"] = source
+        if rng.random() < 0.2:
+            meta["slug"] = f"fixed-{n}"
+        self.site.page(f"{rng.choice(['a', 'b'])}/p{n}.md", body=f"Body {n}. " * rng.randint(5, 40),
+                       **{k: v for k, v in meta.items() if k not in ("title", "date")},
+                       title=meta["title"], date=meta["date"])
+
+    def edit(self, replace_from: str, replace_to: str) -> None:
+        pages = self.pages()
+        if not pages:
+            return self.new_page()
+        page = self.rng.choice(pages)
+        text = page.read_text(encoding="utf-8")
+        page.write_text(text.replace(replace_from, replace_to, 1), encoding="utf-8")
+
+    def step(self) -> str:
+        rng, site = self.rng, self.site
+        action = rng.choice(["new", "new", "body", "title", "date", "topics", "delete", "rename",
+                             "draft", "broken", "template", "css", "per_page", "seed"])
+        pages = self.pages()
+        if action == "new" or not pages:
+            self.new_page()
+        elif action == "body":
+            page = rng.choice(pages)
+            page.write_text(page.read_text(encoding="utf-8") + f"\nMore {rng.random()}.\n",
+                            encoding="utf-8")
+        elif action == "title":
+            self.edit("title: 'Story", f"title: 'Changed {rng.randint(0, 99)}")
+        elif action == "date":
+            self.edit("date: 2024-0", f"date: 2023-1{rng.randint(0, 2)}-0{rng.randint(1, 9)}\nx: ")
+        elif action == "topics":
+            self.edit("topics: [", f"topics: [{rng.choice(TOPICS)}, ")
+        elif action == "delete":
+            rng.choice(pages).unlink()
+        elif action == "rename":
+            page = rng.choice(pages)
+            page.rename(page.with_name(f"renamed-{self.serial}-{page.name}"))
+        elif action == "draft":
+            self.edit("---\n\n", "draft: true\n---\n\n") if rng.random() < 0.5 else \
+                self.edit("draft: true\n", "")
+        elif action == "broken":
+            self.edit("title:", "title: [unclosed")
+        elif action == "template":
+            site.write("templates/article.html", TEMPLATE.replace("{n}", str(rng.randint(0, 3))))
+        elif action == "css":
+            site.write("static/extra.css", f"p {{ margin: {rng.randint(0, 9)}px }}\n")
+        elif action == "per_page":
+            self.configure(rng.choice([2, 3, 5]))
+        elif action == "seed":
+            self.serial += 1
+            site.write(f"seeds/s{self.serial}.txt",
+                       f"# *Seeded story {self.serial}*\n---\nMADRID, March 4, 2024 (AP) - Text "
+                       f"{self.serial}.\n---\n<https://example.org/s{self.serial}>\n**Wire One**\n")
+        return action
+
+    def configure(self, per_page: int) -> None:
+        self.per_page = per_page
+        self.site.write("site.yaml", CONFIG.format(per_page=per_page, cache=".cache-inc",
+                                                   output="public"))
+
+
+def clean_build(site: Site, per_page: int) -> dict[str, bytes]:
+    """The same inputs built from scratch: fresh cache, fresh output folder."""
+    for name in (".cache-clean", "clean"):
+        shutil.rmtree(site.root / name, ignore_errors=True)
+    site.write("clean.yaml", CONFIG.format(per_page=per_page, cache=".cache-clean", output="clean"))
+    code = main(["build", "-q", "--config", str(site.root / "clean.yaml")], out=io.StringIO(),
+                err=io.StringIO())
+    assert code in (0, 1)
+    return site.files(site.root / "clean")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edits_always_match_a_clean_build(site: Site, seed: int):
+    rng = random.Random(seed)
+    editor = Editor(site, rng)
+    editor.configure(3)
+    for _ in range(8):
+        editor.new_page()
+    assert site.run("build", "-q").code in (0, 1)
+    history = []
+    for step in range(36):
+        history.append(editor.step())
+        result = site.run("build", "-q")
+        assert result.code in (0, 1), (history, result.err)
+        assert "internal error" not in result.err, (history, result.err)
+        if step % 4 == 3:
+            assert site.files() == clean_build(site, editor.per_page), history
+    assert site.files() == clean_build(site, editor.per_page), history
