@@ -46,26 +46,28 @@ class _Content:
     imported: ImportResult
 
 
-def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool) -> _Content:
+def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool,
+                     reread: bool = True, jobs: int = 1) -> _Content:
     records = cache.records()
     known = set(records)
-    content = read_content(config, records)
+    content = read_content(config, records, jobs)
     imported = ImportResult()
     if do_import:
-        imported = import_seeds(config, content.pages)
-        if imported.created or imported.updated:
-            content = read_content(config, records)
+        imported = import_seeds(config, content.pages, jobs)
+        if reread and (imported.created or imported.updated):
+            content = read_content(config, records, jobs)
     cache.keep_records(records, set(content.record_keys), known)
     return _Content(content, imported)
 
 
-def import_only(config: SiteConfig) -> ImportResult:
+def import_only(config: SiteConfig, jobs: int | None = None) -> ImportResult:
     """``sitegen import``: seeds -> content/, nothing rendered."""
     check_output(config)
     with build_lock(config.cache_dir):
         cache = BuildCache(config.cache_dir)
         try:
-            return _read_and_import(config, cache, do_import=True).imported
+            return _read_and_import(config, cache, do_import=True, reread=False,
+                                    jobs=jobs or default_jobs()).imported
         finally:
             cache.close()
 
@@ -104,7 +106,7 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float) -> Bu
 def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
                    started: float) -> BuildResult:
     """Read, import, index, route and render (only the jobs whose inputs changed)."""
-    content = _read_and_import(config, cache, do_import)
+    content = _read_and_import(config, cache, do_import, jobs=jobs)
     report = Report()
     report.extend(content.imported.diagnostics)
     report.extend(content.read.diagnostics)

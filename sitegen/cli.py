@@ -87,7 +87,7 @@ def _count(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def _import(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> int:
-    result = import_only(config)
+    result = import_only(config, jobs=args.jobs)
     printer.problems(result.diagnostics)
     for path in result.created:
         printer.detail(f"  new      {path}")

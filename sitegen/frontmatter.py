@@ -85,8 +85,16 @@ def parse(text: str, file: str) -> tuple[Page | None, list[Diagnostic]]:
     return Page({str(k): v for k, v in meta.items()}, body, body_line), []
 
 
+_WORDY = "\u00c0-\u2027\u202a-\ufefe\uff00-\ufffd"   # letters, not line separators or BOM
+_PLAIN = re.compile(f"[A-Za-z{_WORDY}][\\w{_WORDY} .,;()/&'+=-]*")
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _scalar(value: Any) -> str:
     """One YAML scalar on one line, quoted only when it must be."""
+    if (isinstance(value, str) and _PLAIN.fullmatch(value) and not value.endswith(" ")
+            and _Dumper.resolve(_Dumper, yaml.ScalarNode, value, (True, False)) == _STR_TAG):
+        return value   # plain text that YAML reads back as this very string
     text = yaml.dump(value, Dumper=_Dumper, allow_unicode=True, width=1_000_000,
                      default_flow_style=True)
     return text[:-5].rstrip() if text.endswith("\n...\n") else text.rstrip("\n")

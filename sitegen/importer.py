@@ -15,6 +15,7 @@ importer wrote it. A page whose text no longer matches ``import_hash`` has been 
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from .errors import Diagnostic, warning
 from .digests import short_hash, text_fingerprint
 from .fsutil import atomic_write, relative_posix
 from .model import PageInfo, SeedArticle
+from .parallel import parallel_imap
 from .seeds import decode_seed, parse_seed
 from .topics import match_topics
 
@@ -86,7 +88,9 @@ def render_page(article: SeedArticle, config: SiteConfig, seed_hash: str,
     }
     meta = {key: value for key, value in meta.items() if value is not None}
     text = frontmatter.dump(meta, article.body)
-    return frontmatter.dump({**meta, "import_hash": short_hash(text.encode())}, article.body)
+    # import_hash is the last key: the page is the text above with its line added
+    head, fence, rest = text.partition("\n---\n")
+    return f"{head}\nimport_hash: {short_hash(text.encode())}{fence}{rest}"
 
 
 def _new_path(config: SiteConfig, article: SeedArticle, taken: set[Path]) -> Path:
@@ -116,17 +120,20 @@ def _parse(path: Path, data: bytes, config: SiteConfig) -> tuple[SeedArticle | N
     return article, problems + more
 
 
-def import_seeds(config: SiteConfig, pages: Sequence[PageInfo]) -> ImportResult:
-    """Bring every new or changed seed into content/, following the no-data-loss rules.
-    ``pages`` describes every file already in content/ (``reader.read_content``)."""
-    state = _ContentState()
-    for info in pages:
-        state.remember(info)
-    root = config.content_dir.parent
-    state.paths = {root / info.path for info in pages}
-    created: list[str] = []
-    updated: list[str] = []
-    problems: list[Diagnostic] = []
+@dataclass(frozen=True)
+class _Candidate:
+    """A seed that needs (re-)importing, and the page it already has, if any."""
+
+    path: Path
+    data: bytes
+    seed_hash: str
+    existing: PageInfo | None
+
+
+def _candidates(config: SiteConfig, state: _ContentState,
+                problems: list[Diagnostic]) -> list[_Candidate]:
+    """Seeds that are new, or changed while their page was not edited."""
+    found = []
     for seed_path in _seed_files(config.seeds_dir):
         seed_file = f"seeds/{seed_path.name}"
         try:
@@ -147,29 +154,63 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo]) -> ImportResult:
                     hint=f"copy what you need from the seed into {existing.path} by hand, then "
                          f"set 'seed_hash: {seed_hash}' there to acknowledge the new version"))
                 continue
-        article, found = _parse(seed_path, data, config)
+        found.append(_Candidate(seed_path, data, seed_hash, existing))
+    return found
+
+
+def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1) -> ImportResult:
+    """Bring every new or changed seed into content/, following the no-data-loss rules.
+    ``pages`` describes every file already in content/ (``reader.read_content``). Seeds
+    are parsed on ``jobs`` cores; duplicates are decided and pages written in seed order."""
+    state = _ContentState()
+    for info in pages:
+        state.remember(info)
+    root = config.content_dir.parent
+    state.paths = {root / info.path for info in pages}
+    created: list[str] = []
+    updated: list[str] = []
+    problems: list[Diagnostic] = []
+    candidates = _candidates(config, state, problems)
+
+    def parse(batch: Sequence[_Candidate]):
+        results = []
+        for candidate in batch:
+            article, found = _parse(candidate.path, candidate.data, config)
+            text = article and render_page(article, config, candidate.seed_hash,
+                                           candidate.existing.id if candidate.existing else None)
+            results.append((article, text, found))
+        return results
+
+    writer = ThreadPoolExecutor(max_workers=4)   # creating files is what costs: overlap it
+    pending = []
+    for candidate, (article, page_text, found) in zip(
+            candidates, parallel_imap(parse, candidates, jobs, min_batch=100)):
         problems.extend(found)
         if article is None:
             continue
-        if existing is not None:
-            atomic_write(root / existing.path,
-                         render_page(article, config, seed_hash, existing.id).encode(), durable=True)
-            updated.append(existing.path)
+        if candidate.existing is not None:
+            atomic_write(root / candidate.existing.path, page_text.encode(), durable=True)
+            updated.append(candidate.existing.path)
             continue
         duplicate = _duplicate_of(article, state)
         if duplicate:
-            problems.append(warning(seed_file, f"the same story as {duplicate}: not imported again",
+            problems.append(warning(f"seeds/{candidate.path.name}",
+                                    f"the same story as {duplicate}: not imported again",
                                     hint="delete this seed, or edit the existing page"))
             continue
         path = _new_path(config, article, state.paths)
-        atomic_write(path, render_page(article, config, seed_hash).encode(), durable=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pending.append(writer.submit(atomic_write, path, page_text.encode(), False))
         rel = relative_posix(path, root)
         state.paths.add(path)
-        state.remember(PageInfo(rel, seed=seed_path.name, seed_hash=seed_hash, edited=False,
-                                source_url=urls.normalise_url(article.source_url)
+        state.remember(PageInfo(rel, seed=candidate.path.name, seed_hash=candidate.seed_hash,
+                                edited=False, source_url=urls.normalise_url(article.source_url)
                                 if article.source_url else None,
                                 fingerprint=text_fingerprint(article.body)))
         created.append(rel)
+    writer.shutdown(wait=True)
+    for future in pending:
+        future.result()    # a failed write is an error, not a silent gap
     return ImportResult(tuple(created), tuple(updated), tuple(problems))
 
 

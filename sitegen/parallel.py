@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,17 +32,22 @@ def parallel_map(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs:
     ``fn`` takes a batch and returns one result per item. With one job, few items, or no
     ``fork`` on this platform, it runs in this process.
     """
+    return list(parallel_imap(fn, items, jobs, min_batch))
+
+
+def parallel_imap(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs: int,
+                  min_batch: int = 64) -> Iterator[R]:
+    """Like :func:`parallel_map`, yielding results (in order) as their batches finish."""
     if jobs <= 1 or len(items) < 2 * min_batch or "fork" not in multiprocessing.get_all_start_methods():
-        return fn(items)
+        yield from fn(items)
+        return
     size = max(min_batch, -(-len(items) // (jobs * 4)))
-    batches = [items[i:i + size] for i in range(0, len(items), size)]
+    bounds = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
-    results: list[R] = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context,
-                             initializer=_Worker.install, initargs=(fn,)) as pool:
-        for part in pool.map(_Worker.run, batches):
-            results.extend(part)
-    return results
+    with ProcessPoolExecutor(max_workers=min(jobs, len(bounds)), mp_context=context,
+                             initializer=_Worker.install, initargs=(fn, items)) as pool:
+        for part in pool.map(_Worker.run, bounds):
+            yield from part
 
 
 def _die_with_parent() -> None:
@@ -59,17 +64,19 @@ def _die_with_parent() -> None:
 
 
 class _Worker:
-    """The function a forked worker runs. It is handed over by fork, not pickled, so it
-    may close over anything the parent holds; it is set only inside worker processes."""
+    """The function a forked worker runs and the items it works on. Both are handed over
+    by fork, not pickled (only index ranges and results cross), so the function may close
+    over anything the parent holds. Set only inside worker processes."""
 
     fn: Callable | None = None
+    items: Sequence = ()
 
     @classmethod
-    def install(cls, fn: Callable) -> None:
-        cls.fn = fn
+    def install(cls, fn: Callable, items: Sequence) -> None:
+        cls.fn, cls.items = fn, items
         _die_with_parent()
 
     @staticmethod
-    def run(batch):
+    def run(bounds: tuple[int, int]):
         assert _Worker.fn is not None
-        return _Worker.fn(batch)
+        return _Worker.fn(_Worker.items[bounds[0]:bounds[1]])

@@ -21,6 +21,7 @@ from .errors import Diagnostic, error, warning
 from .digests import page_hash, text_fingerprint
 from .fsutil import relative_posix
 from .model import Article, PageInfo, Topic
+from .parallel import parallel_map
 from .text import reading_minutes, summarize, xml_safe
 
 KNOWN_KEYS = frozenset({
@@ -306,33 +307,51 @@ def read_file(file: str, data: bytes, config: SiteConfig, key: str = "") -> Page
     return PageRecord(article, explicit, new_topics, tuple(problems), info)
 
 
-def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | None = None
-                 ) -> ReadResult:
+def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | None = None,
+                 jobs: int = 1) -> ReadResult:
     """Every page under content/ that is not a draft (unless drafts are on). ``cache`` maps
-    :func:`record_key` to records of earlier runs; new records are added to it."""
+    :func:`record_key` to records of earlier runs; new records are added to it. Pages not
+    in the cache are read on ``jobs`` cores."""
     cache = {} if cache is None else cache
     problems: list[Diagnostic] = []
-    articles: list[Article] = []
-    pages: list[PageInfo] = []
-    explicit: set[str] = set()
-    found_topics: dict[str, Topic] = {t.slug: t for t in config.topics}
     root = config.content_dir.parent
     settings = reader_settings(config)
-    keys: set[str] = set()
     paths = sorted(config.content_dir.rglob("*.md")) if config.content_dir.is_dir() else []
+    files: list[tuple[str, str | None]] = []      # (file, record key or None if unreadable)
+    missing: list[tuple[str, bytes, str]] = []
     for path in paths:
         file = relative_posix(path, root)
         try:
             data = path.read_bytes()
         except OSError as exc:
             problems.append(error(file, f"cannot read the page: {exc.strerror}"))
-            pages.append(PageInfo(file))
+            files.append((file, None))
             continue
         key = record_key(settings, file, data)
-        keys.add(key)
-        record = cache.get(key)
-        if record is None:
-            record = cache[key] = read_file(file, data, config, key)
+        files.append((file, key))
+        if key not in cache:
+            missing.append((file, data, key))
+
+    def read_batch(batch):
+        return [read_file(file, data, config, key) for file, data, key in batch]
+
+    for (_, _, key), record in zip(missing, parallel_map(read_batch, missing, jobs, min_batch=100)):
+        cache[key] = record
+    return _collect(config, files, cache, problems)
+
+
+def _collect(config: SiteConfig, files: list[tuple[str, str | None]],
+             cache: MutableMapping[str, PageRecord], problems: list[Diagnostic]) -> ReadResult:
+    """Assemble the records of every file, in path order, into the site's articles."""
+    articles: list[Article] = []
+    pages: list[PageInfo] = []
+    explicit: set[str] = set()
+    found_topics: dict[str, Topic] = {t.slug: t for t in config.topics}
+    for file, key in files:
+        if key is None:
+            pages.append(PageInfo(file))
+            continue
+        record = cache[key]
         problems.extend(record.problems)
         pages.append(record.info)
         for topic in record.topics:
@@ -346,5 +365,5 @@ def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | No
     articles, clashes = _dedupe_urls(articles, explicit)
     used = {slug for a in articles for slug in a.topics}
     topics = {slug: topic for slug, topic in found_topics.items() if slug in used}
-    return ReadResult(tuple(articles), topics, tuple(problems + clashes), tuple(pages),
-                      frozenset(keys))
+    keys = frozenset(key for _, key in files if key is not None)
+    return ReadResult(tuple(articles), topics, tuple(problems + clashes), tuple(pages), keys)

@@ -28,6 +28,7 @@ from .theme import BUILTIN_TEMPLATES, Theme, template_error
 from .writer import MARKER, OutputFolder, static_files, write_into
 
 Manifest = dict[str, tuple[str, str]]   # output path -> (job fingerprint, content hash)
+SMALL_CHANGE = 64   # more changed files than this: publish by swapping whole folders
 
 
 @dataclass
@@ -180,9 +181,14 @@ class SiteRenderer:
                 outcome.removed += sorted(bundle - new_bundle)
             elif not self.config.search:
                 outcome.removed += sorted(bundle)
+            changes = len(outcome.written) + len(outcome.removed)
             if full:
                 out.publish(_marker(manifest))
-            elif outcome.written or outcome.removed:
+            elif changes > SMALL_CHANGE:   # link the rest in and swap whole folders
+                gone = set(outcome.removed) | set(outcome.written)
+                out.link_from_output(sorted(f for f in existing if f not in gone and f != MARKER))
+                out.publish(_marker(manifest))
+            elif changes:
                 out.publish_changes(outcome.written, outcome.removed, _marker(manifest))
             self.cache.set_manifest(self.config.output_dir, manifest)
             outcome.published = True

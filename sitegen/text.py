@@ -10,7 +10,7 @@ _IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
 _LINK = re.compile(r"\[([^\[\]]*)\]\((?:[^()]|\([^()]*\))*\)")
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
 _TAG = re.compile(r"<[^>]{0,2000}>")
-_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|`{1,3}|~~)(?=\S)(.{1,300}?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(?=[*_`~])(\*{1,3}|_{1,3}|`{1,3}|~~)(?=\S)(.{1,300}?)(?<=\S)\1")
 _BLOCK_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d{1,9}[.)]\s+)", re.M)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _SPACE = re.compile(r"\s+")
@@ -36,7 +36,7 @@ def plain_text(markdown: str) -> str:
     for _ in range(2):  # nested emphasis such as ***bold italic***
         text = _EMPHASIS.sub(r"\2", text)
     text = _ESCAPE.sub(r"\1", text)
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    return " ".join(html.unescape(text).split())
 
 
 def summarize(markdown: str, max_chars: int = 280) -> str:

@@ -16,6 +16,7 @@ from slugify import slugify as _slugify
 MAX_SLUG_LENGTH = 80
 _RESERVED_SLUGS = frozenset({"page", "static", "feed", "atom"})
 _INITIALISM_DOT = re.compile(r"(?<=\b[^\W\d_])\.(?=[^\W\d_]\b)")
+_URL_SAFE = re.compile(r"[A-Za-z0-9/._~-]*")
 _SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -113,7 +114,8 @@ def relative(from_url: str, to_url: str) -> str:
     if to_url == "" or to_url == from_url and to_url.endswith("/"):
         target = "../" * depth if to_url == "" else "./"
         return target or "./"
-    return quote("../" * depth + to_url, safe="/:@!$&'()*+,;=-._~%")
+    target = "../" * depth + to_url
+    return target if _URL_SAFE.fullmatch(target) else quote(target, safe="/:@!$&'()*+,;=-._~%")
 
 
 def normalise_url(url: str) -> str:

@@ -7,6 +7,7 @@ The folder carries a marker file; sitegen never replaces a non-empty folder with
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -160,12 +161,16 @@ class OutputFolder:
         return count
 
     def publish(self, marker: str = _MARKER_TEXT) -> None:
-        """Swap the staging folder in place of the output folder."""
+        """Swap the staging folder in place of the output folder, in one atomic exchange
+        where the system has one (Linux), else in two renames."""
         (self.staging / MARKER).write_text(marker, encoding="utf-8")
         with signals_deferred():
-            if self.output.exists():
-                self.output.rename(self._old)
-            self.staging.rename(self.output)
+            if self.output.exists() and exchange(self.staging, self.output):
+                self.staging.rename(self._old)
+            else:
+                if self.output.exists():
+                    self.output.rename(self._old)
+                self.staging.rename(self.output)
         shutil.rmtree(self._old, ignore_errors=True)
 
     def publish_changes(self, written: list[str], removed: list[str],
@@ -205,6 +210,18 @@ class OutputFolder:
         if target.is_symlink() or target.is_dir():
             shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
         return target
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2`` with ``RENAME_EXCHANGE``); False
+    where that is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 @contextmanager

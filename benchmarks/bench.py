@@ -1,0 +1,235 @@
+"""Build-speed and memory benchmark at newsroom scale.
+
+    python benchmarks/bench.py                    # N = 1,000 and 10,000, 3 runs each
+    python benchmarks/bench.py --sizes 1000 --runs 5
+    python benchmarks/bench.py --huge             # adds N = 100,000 (takes a while)
+    python benchmarks/bench.py --search           # with the Pagefind index (search: true)
+
+For each N it generates N seeds (benchmarks/generate_seeds.py, deterministic) in a
+scratch folder with the project's site.yaml and a copy of the default theme, and runs
+the real command line in a fresh process for every measurement:
+
+- import of N new seeds (empty content/ and cache)
+- cold build (no cache, no output)
+- no-change rebuild
+- rebuild after editing one article's body
+- rebuild after changing one article's topics (to other topics of the taxonomy)
+- rebuild after editing one template (article.html), cache warm
+- save-to-served latency of the dev server for a one-article title edit
+
+Each figure is the median of the runs, with min and max: wall time of the command
+(interpreter start-up included), sitegen's own build time, and peak resident memory
+(RSS) of the process and its workers. Machines are shared and noisy: compare medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+from generate_seeds import generate  # noqa: E402
+
+TARGETS = {  # at N = 10,000 (issue 4)
+    "import": "< 5 s", "cold build": "< 10 s", "no-change rebuild": "< 1 s",
+    "edit one body": "< 0.3 s", "change one article's topics": "< 0.3 s",
+    "edit one template": "< 5 s", "serve: save to served": "",
+}
+
+
+def run(site: Path, *args: str) -> tuple[float, float | None, int]:
+    """``(wall seconds, sitegen's own seconds, peak RSS in MB)`` of one command."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "sitegen", *args, "--config",
+                                str(site / "site.yaml")], cwd=site, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"sitegen {' '.join(args)} failed ({process.returncode}):\n{err}")
+    own = re.search(r"in (\d+) ms", out)
+    # children's peak RSS: the largest of the process and its workers (ru_maxrss is KB)
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return wall, (int(own.group(1)) / 1000 if own else None), peak
+
+
+def measured(fn, runs: int) -> list[tuple[float, float | None, int]]:
+    """Run ``fn`` (which prepares and then measures one run) ``runs`` times, each in a
+    fresh child process tree so that peak memory is that run's own."""
+    results = []
+    for n in range(runs):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            try:
+                wall, own, peak = fn(n)
+                os.write(write, f"{wall} {own} {peak}".encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        data = os.read(read, 200).decode().split()
+        os.waitpid(pid, 0)
+        if len(data) != 3:
+            raise SystemExit("a measurement failed")
+        results.append((float(data[0]), None if data[1] == "None" else float(data[1]), int(data[2])))
+    return results
+
+
+def make_site(root: Path, count: int, search: bool) -> Path:
+    site = root / f"site-{count}"
+    shutil.rmtree(site, ignore_errors=True)
+    generate(count, site / "seeds")
+    config = (REPO / "site.yaml").read_text(encoding="utf-8")
+    config = re.sub(r"(?m)^search:.*$", "", config) + f"\nsearch: {'true' if search else 'false'}\n"
+    (site / "site.yaml").write_text(config, encoding="utf-8")
+    shutil.copytree(REPO / "themes" / "default", site / "themes" / "default")
+    return site
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted((site / "content").rglob("*.md"))
+
+
+def serve_latency(site: Path, n: int) -> tuple[float, float | None, int]:
+    """Seconds from saving a title edit to the dev server serving the new title."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "--port", str(port),
+                               "-q", "--config", str(site / "site.yaml")], cwd=site,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        page = max(pages(site), key=lambda p: re.search(r"(?m)^date: (.*)$", p.read_text(
+            encoding="utf-8")).group(1))       # the newest article: it is on the home page
+        text = page.read_text(encoding="utf-8")
+        slug_match = re.search(r"(?m)^title: (.*)$", text)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:   # wait for the first build to be served
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(1.0)
+        marker = f"Benchmark edit {n} {time.time_ns()}"
+        page.write_text(text.replace(slug_match.group(0), f"title: {marker}", 1), encoding="utf-8")
+        saved = time.perf_counter()
+        while time.perf_counter() - saved < 120:
+            try:
+                html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+                if marker.encode() in html:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.02)
+        latency = time.perf_counter() - saved
+        page.write_text(text, encoding="utf-8")
+    finally:
+        server.terminate()
+        server.wait(30)
+    return latency, None, 0
+
+
+def benchmark(root: Path, count: int, runs: int, search: bool, serve: bool) -> dict[str, list]:
+    print(f"(N = {count:,}: generating seeds in {root})", file=sys.stderr, flush=True)
+    site = make_site(root, count, search)
+    rows: dict[str, list] = {}
+
+    def fresh_import(_):
+        shutil.rmtree(site / "content", ignore_errors=True)
+        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+        return run(site, "import", "-q")
+
+    def cold(_):
+        shutil.rmtree(site / "public", ignore_errors=True)
+        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+        return run(site, "build")
+
+    def no_change(_):
+        return run(site, "build")
+
+    def edit_body(n):
+        page = pages(site)[n * 37 % len(pages(site))]
+        page.write_text(page.read_text(encoding="utf-8") + f"\nA corrected paragraph {n}.\n",
+                        encoding="utf-8")
+        return run(site, "build")
+
+    def edit_topics(n):
+        page = pages(site)[(n * 53 + 11) % len(pages(site))]
+        text = page.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^topics:\n(  - .*\n)*", "topics:\n  - science\n  - health\n", text)
+        page.write_text(text, encoding="utf-8")
+        return run(site, "build")
+
+    def edit_template(n):
+        template = site / "themes" / "default" / "templates" / "article.html"
+        template.write_text(template.read_text(encoding="utf-8") + f"\n{{# edit {n} #}}\n",
+                            encoding="utf-8")
+        return run(site, "build")
+
+    steps = [("import", fresh_import), ("cold build", cold), ("no-change rebuild", no_change),
+             ("edit one body", edit_body), ("change one article's topics", edit_topics),
+             ("edit one template", edit_template)]
+    for name, fn in steps:
+        rows[name] = measured(fn, runs)
+        if name == "import":
+            run(site, "build")          # the builds below start from an imported site
+        report_row(name, rows[name], count)
+    if serve:
+        rows["serve: save to served"] = measured(lambda n: serve_latency(site, n), runs)
+        report_row("serve: save to served", rows["serve: save to served"], count)
+    return rows
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def report_row(name: str, results: list, count: int) -> None:
+    walls = [r[0] for r in results]
+    owns = [r[1] for r in results if r[1] is not None]
+    peaks = [r[2] for r in results if r[2]]
+    target = TARGETS.get(name, "") if count == 10_000 else ""
+    print(f"| {name} | {spread(walls)} | {spread(owns) if owns else '–'} | "
+          f"{int(statistics.median(peaks)) if peaks else '–'} | {target} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--huge", action="store_true", help="also N = 100,000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--search", action="store_true", help="build the Pagefind index too")
+    parser.add_argument("--no-serve", action="store_true", help="skip the dev-server latency")
+    parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temp dir)")
+    args = parser.parse_args()
+    sizes = args.sizes + ([100_000] if args.huge else [])
+    root = args.workdir or Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
+    print(f"sitegen benchmark: {os.cpu_count()} cores, runs={args.runs}, "
+          f"search={'on' if args.search else 'off'}, scratch {root}")
+    print("\n| measure | wall s, median (min–max) | build s (sitegen's own) | peak RSS MB | target at 10k |")
+    print("| --- | --- | --- | --- | --- |")
+    for count in sizes:
+        print(f"| **N = {count:,}** | | | | |", flush=True)
+        benchmark(root, count, args.runs if count < 100_000 else 1, args.search,
+                  not args.no_serve)
+    if not args.workdir:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
