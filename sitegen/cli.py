@@ -7,6 +7,7 @@ rejected; 2 nothing built and nothing imported (bad config, bad usage, unsafe ou
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -183,6 +184,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
     """Run sitegen; returns the exit status."""
     args = _parser().parse_args(argv)
     printer = _Printer(args.quiet, args.verbose, out, err)
+    if args.verbose:   # e.g. the search index's timing
+        logging.basicConfig(level=logging.INFO, format="  %(message)s", stream=out, force=True)
     try:
         output = str(Path(args.output).resolve()) if args.output else None  # as the shell means it
         config = load_config(Path(args.config) if args.config else None, output=output,

@@ -162,6 +162,7 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1) -
     """Bring every new or changed seed into content/, following the no-data-loss rules.
     ``pages`` describes every file already in content/ (``reader.read_content``). Seeds
     are parsed on ``jobs`` cores; duplicates are decided and pages written in seed order."""
+    _remove_stale_temporaries(config.content_dir)
     state = _ContentState()
     for info in pages:
         state.remember(info)
@@ -212,6 +213,15 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1) -
     for future in pending:
         future.result()    # a failed write is an error, not a silent gap
     return ImportResult(tuple(created), tuple(updated), tuple(problems))
+
+
+def _remove_stale_temporaries(content_dir: Path) -> None:
+    """Temporary files of page writes cut off by a kill (``.<page>.md.<random>.tmp``); the
+    build lock guarantees no other write is under way."""
+    if content_dir.is_dir():
+        for leftover in content_dir.rglob(".*.md.*.tmp"):
+            if leftover.is_file() and not leftover.is_symlink():
+                leftover.unlink()
 
 
 def _duplicate_of(article: SeedArticle, state: _ContentState) -> str | None:

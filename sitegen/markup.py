@@ -41,13 +41,18 @@ SETTINGS_KEY = hashlib.blake2b(repr((
 )).encode(), digest_size=8).hexdigest()
 """Changes whenever rendering the same Markdown could give other HTML (cache key)."""
 
-_HEADING = re.compile(r"<(/?)h([1-5])(?=[\s>])", re.I)
+_HEADING = re.compile(r"<(/?)h([1-6])(?=[\s>])", re.I)
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
 
 
 def _demote_headings(html: str) -> str:
-    """The page title is the only ``<h1>``: body headings move one level down."""
-    return _HEADING.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", html)
+    """The page title is the only ``<h1>``: body headings shift so the highest is ``<h2>``
+    (a body that starts at ``##`` keeps its levels; no level is skipped under the title)."""
+    levels = [int(m.group(2)) for m in _HEADING.finditer(html) if not m.group(1)]
+    if not levels:
+        return html
+    shift = 2 - min(levels)
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", html)
 
 
 class Markup:

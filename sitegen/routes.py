@@ -18,9 +18,6 @@ from .model import Article, RenderJob, SiteIndex
 from .pagination import paginate
 
 
-SEARCH_URL = "search/"   # TODO(urls owner): move to urls.search()
-
-
 def _lastmod(articles: Sequence[Article]) -> datetime | None:
     return max((a.updated or a.date for a in articles), default=None)
 
@@ -150,7 +147,7 @@ class _Routes:
         """The search page (the Pagefind UI), when search is on. Not in the sitemap."""
         if not self.config.search:
             return []
-        return [self.page("search.html", SEARCH_URL, "Search",
+        return [self.page("search.html", urls.search(), "Search",
                           description=f"Search the articles of {self.config.title}",
                           kind="search")]
 

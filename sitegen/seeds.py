@@ -196,9 +196,10 @@ def _trailing_trailer(sections: _Sections) -> _Sections:
 
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _WRAP = re.compile(r"^(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1$", re.S)
-_INNER_STAR = re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1")
-_INNER_UNDERSCORE = re.compile(r"(?<![\w])(_{1,3})(?=\S)(.+?)(?<=\S)\1(?![\w])")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
+# bounded: a hostile one-line caption must not make these quadratic
+_INNER_STAR = re.compile(r"(\*{1,3})(?=\S)(.{1,300}?)(?<=\S)\1")
+_INNER_UNDERSCORE = re.compile(r"(?<![\w])(_{1,3})(?=\S)(.{1,300}?)(?<=\S)\1(?![\w])")
+_MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _SPACE = re.compile(r"\s+")
 

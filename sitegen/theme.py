@@ -22,7 +22,6 @@ from . import dates, urls
 from .config import SiteConfig
 from .errors import ConfigError, error
 from .model import Article, RenderJob, Source, Topic
-from .routes import SEARCH_URL
 
 BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -102,7 +101,7 @@ class Theme:
             jsonld=self.article_jsonld, jsonld_breadcrumbs=self.breadcrumbs_jsonld)
         self.env.globals.update(site=config, urls=urls, topics=dict(topics),
                                 sources=dict(sources),
-                                search_url=SEARCH_URL if config.search else None)
+                                search_url=urls.search() if config.search else None)
 
     def template_dirs(self) -> list[Path]:
         """Template folders in lookup order (for the cache's fingerprint of the theme)."""

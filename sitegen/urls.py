@@ -85,6 +85,10 @@ def feed(section: str = "", kind: str = "rss") -> str:
     return f"{section}{'feed.xml' if kind == 'rss' else 'atom.xml'}"
 
 
+def search() -> str:
+    return "search/"
+
+
 def static(path: str) -> str:
     return f"static/{path}"
 

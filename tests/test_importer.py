@@ -148,3 +148,11 @@ def test_seed_without_any_date_uses_mtime_with_a_warning(site: Site):
     [page] = pages(site)
     assert "date: 2020-09-13T12:26:40+00:00" in page.read_text(encoding="utf-8")
     assert "seeds/quake.txt" in result.err and "date" in result.err
+
+
+def test_temporary_files_of_a_killed_import_are_cleaned(site: Site):
+    seed(site)
+    leftover = site.write("content/2024/03/.quake-shakes-the-capital.md.abc123.tmp", "half")
+    assert site.run("import").code == 0
+    assert not leftover.exists()
+    assert len(pages(site)) == 1

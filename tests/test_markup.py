@@ -46,3 +46,8 @@ def test_images_always_have_alt_and_load_lazily(markup):
     html = markup.render("![](pic.png) and ![A cat](cat.png)")
     assert html.count('alt="') == 2 and 'alt="A cat"' in html
     assert html.count('loading="lazy"') == 2
+
+
+def test_body_headings_start_at_h2_and_skip_no_level(markup):
+    html = markup.render("## Section\n\nText.\n\n### Detail\n\nMore.")
+    assert "<h2>Section</h2>" in html and "<h3>Detail</h3>" in html and "<h1" not in html

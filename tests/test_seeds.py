@@ -356,3 +356,15 @@ def test_corpus_seeds_parse(path):
     trailer_url = text.rstrip().rsplit("\n---", 1)[1].split("<", 1)[1].split(">", 1)[0]
     assert article.source_url == trailer_url
     assert article.publisher and article.body
+
+
+def test_a_hostile_one_line_caption_is_parsed_quickly():
+    import time
+    from datetime import datetime, timezone
+    from sitegen.seeds import parse_seed
+    caption = "**" + "*ab " * 40_000 + "**"
+    started = time.perf_counter()
+    article, _ = parse_seed(f"# *T*\n---\n{caption}\nBody.\n---\n<https://x.example/a>\n", "h.txt",
+                            mtime=datetime(2024, 1, 1, tzinfo=timezone.utc), assume_year=None,
+                            tz=timezone.utc)
+    assert article is not None and time.perf_counter() - started < 5
