@@ -89,6 +89,9 @@ def test_broken_front_matter_shows_the_error_page_and_fixing_it_restores(served,
 
 def test_a_css_change_restyles_the_open_tab(served, page):
     open_connected(page, served.url + SECOND_URL)
+    page.evaluate("() => { window.__notReloaded = true }")
     # the site's own static/style.css overrides the theme's
     served.site.write("static/style.css", "body { color: rgb(1, 2, 3) }\n")
     page.wait_for_function("() => getComputedStyle(document.body).color === 'rgb(1, 2, 3)'")
+    # only a stylesheet changed: it was swapped in place, the page was not reloaded
+    assert page.evaluate("() => window.__notReloaded === true")
