@@ -119,80 +119,104 @@ class SiteRenderer:
         return keys
 
     def render(self, site_jobs: Sequence[RenderJob]) -> RenderOutcome:
-        outcome = RenderOutcome()
-        clashes = _clashes(site_jobs)
-        if clashes:
-            outcome.diagnostics += clashes
+        """Render what changed into a staging folder and publish it; on a template error
+        nothing is published and the previous site stays."""
+        outcome = RenderOutcome(diagnostics=_clashes(site_jobs))
+        if outcome.diagnostics:
             return outcome
         with OutputFolder(self.config.output_dir) as out:
             full = not self.previous or out.marker() != _marker(self.previous)
             existing, odd = (set(), []) if full else out.scan()
             # a published file someone deleted (or replaced by a link) is made again
             previous = {k: v for k, v in self.previous.items() if k in existing}
-            manifest: Manifest = {}
-            todo = []
-            fingerprint = Fingerprinter(self.site)
-            for job in site_jobs:
-                fp = fingerprint(job)
-                old = previous.get(job.output)
-                if old is not None and old[0] == fp:
-                    manifest[job.output] = old
-                else:
-                    todo.append((job, fp))
-            html = self.cache.html(self._needs_html([job for job, _ in todo]))
-
-            def render_batch(batch):
-                results = []
-                for job, fp in batch:
-                    try:
-                        data = self.theme.render(self._hydrate(job, html))
-                    except jinja2.TemplateError as exc:
-                        results.append((job.output, fp, None, template_error(exc, job)))
-                        continue
-                    digest = content_hash(data)
-                    changed = previous.get(job.output, ("", ""))[1] != digest
-                    if changed:
-                        write_into(out.staging, job.output, data)
-                    results.append((job.output, fp, digest, changed))
-                return results
-
-            for output, fp, digest, changed in parallel_map(render_batch, todo, self.jobs):
-                if digest is None:
-                    outcome.diagnostics.append(changed)
-                    continue
-                manifest[output] = (fp, digest)
-                if changed:
-                    outcome.written.append(output)
-            outcome.rendered = len(todo)
+            manifest, todo = self._plan(site_jobs, previous)
+            self._render(todo, previous, out, manifest, outcome)
             if outcome.diagnostics:
-                return outcome           # a template failed: the previous site stays
+                return outcome
             self._stage_static(out, previous, manifest, outcome)
             bundle = {f for f in existing if f.startswith(BUNDLE_DIR + "/")}
             outcome.removed = sorted(existing - set(manifest) - {MARKER} - bundle) + odd
-            articles = [job.output for job in site_jobs if job.kind == "article"]
-            if self.config.search and (full or not bundle or set(articles) & set(
-                    outcome.written + outcome.removed)):
-                if not full:   # index the new site: staged pages plus unchanged ones
-                    out.link_from_output([a for a in articles if a in existing])
-                outcome.diagnostics += build_search_index(out.staging, self.config)
-                new_bundle = {f"{BUNDLE_DIR}/{p.relative_to(out.staging / BUNDLE_DIR).as_posix()}"
-                              for p in (out.staging / BUNDLE_DIR).rglob("*") if p.is_file()}
-                outcome.written += sorted(new_bundle)
-                outcome.removed += sorted(bundle - new_bundle)
-            elif not self.config.search:
-                outcome.removed += sorted(bundle)
-            changes = len(outcome.written) + len(outcome.removed)
-            if full:
-                out.publish(_marker(manifest))
-            elif changes > SMALL_CHANGE:   # link the rest in and swap whole folders
-                gone = set(outcome.removed) | set(outcome.written)
-                out.link_from_output(sorted(f for f in existing if f not in gone and f != MARKER))
-                out.publish(_marker(manifest))
-            elif changes:
-                out.publish_changes(outcome.written, outcome.removed, _marker(manifest))
-            self.cache.set_manifest(self.config.output_dir, manifest)
-            outcome.published = True
+            self._search_bundle(site_jobs, out, full, existing, bundle, outcome)
+            self._publish(out, full, existing, manifest, outcome)
         return outcome
+
+    def _plan(self, site_jobs: Sequence[RenderJob], previous: Manifest):
+        """``(manifest of the unchanged outputs, [(job, fingerprint)] to render)``."""
+        manifest: Manifest = {}
+        todo = []
+        fingerprint = Fingerprinter(self.site)
+        for job in site_jobs:
+            fp = fingerprint(job)
+            old = previous.get(job.output)
+            if old is not None and old[0] == fp:
+                manifest[job.output] = old
+            else:
+                todo.append((job, fp))
+        return manifest, todo
+
+    def _render(self, todo, previous: Manifest, out: OutputFolder, manifest: Manifest,
+                outcome: RenderOutcome) -> None:
+        """Render ``todo`` on all cores; stage the files whose bytes changed."""
+        html = self.cache.html(self._needs_html([job for job, _ in todo]))
+
+        def render_batch(batch):
+            results = []
+            for job, fp in batch:
+                try:
+                    data = self.theme.render(self._hydrate(job, html))
+                except jinja2.TemplateError as exc:
+                    results.append((job.output, fp, None, template_error(exc, job)))
+                    continue
+                digest = content_hash(data)
+                changed = previous.get(job.output, ("", ""))[1] != digest
+                if changed:
+                    write_into(out.staging, job.output, data)
+                results.append((job.output, fp, digest, changed))
+            return results
+
+        for output, fp, digest, changed in parallel_map(render_batch, todo, self.jobs):
+            if digest is None:
+                outcome.diagnostics.append(changed)
+                continue
+            manifest[output] = (fp, digest)
+            if changed:
+                outcome.written.append(output)
+        outcome.rendered = len(todo)
+
+    def _search_bundle(self, site_jobs: Sequence[RenderJob], out: OutputFolder, full: bool,
+                       existing: set[str], bundle: set[str], outcome: RenderOutcome) -> None:
+        """Index the new site's article pages into the staging folder when they changed
+        (so the bundle is published with them), or drop the bundle when search is off."""
+        if not self.config.search:
+            outcome.removed += sorted(bundle)
+            return
+        articles = [job.output for job in site_jobs if job.kind == "article"]
+        changed = set(outcome.written) | set(outcome.removed)
+        if not (full or not bundle or changed.intersection(articles)):
+            return
+        if not full:   # the new site = the staged pages plus the unchanged ones
+            out.link_from_output([a for a in articles if a in existing])
+        outcome.diagnostics += build_search_index(out.staging, self.config)
+        new_bundle = {f"{BUNDLE_DIR}/{p.relative_to(out.staging / BUNDLE_DIR).as_posix()}"
+                      for p in (out.staging / BUNDLE_DIR).rglob("*") if p.is_file()}
+        outcome.written += sorted(new_bundle)
+        outcome.removed += sorted(bundle - new_bundle)
+
+    def _publish(self, out: OutputFolder, full: bool, existing: set[str], manifest: Manifest,
+                 outcome: RenderOutcome) -> None:
+        """Swap in a whole new folder (first build, or many changes, with the unchanged
+        files hard-linked in) or move a few files in under a journal."""
+        changes = len(outcome.written) + len(outcome.removed)
+        if full:
+            out.publish(_marker(manifest))
+        elif changes > SMALL_CHANGE:
+            gone = set(outcome.removed) | set(outcome.written)
+            out.link_from_output(sorted(f for f in existing if f not in gone and f != MARKER))
+            out.publish(_marker(manifest))
+        elif changes:
+            out.publish_changes(outcome.written, outcome.removed, _marker(manifest))
+        self.cache.set_manifest(self.config.output_dir, manifest)
+        outcome.published = True
 
     def _stage_static(self, out: OutputFolder, previous: Manifest, manifest: Manifest,
                       outcome: RenderOutcome) -> None:
