@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -179,6 +180,10 @@ def _live(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> in
     return EXIT_OK
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
          err: TextIO = sys.stderr) -> int:
     """Run sitegen; returns the exit status."""
@@ -191,6 +196,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
         config = load_config(Path(args.config) if args.config else None, output=output,
                              base_url=args.base_url, drafts=args.drafts)
         command = {"import": _import, "serve": _live, "watch": _live}.get(args.command, _build)
+        if command is not _live:   # a polite kill stops like Ctrl-C: workers joined, staging removed
+            signal.signal(signal.SIGTERM, _interrupt)
         return command(config, args, printer)
     except ConfigError as exc:
         printer.problems(exc.diagnostics)

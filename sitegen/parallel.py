@@ -50,9 +50,10 @@ def parallel_imap(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs
             yield from part
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when its parent dies, so a killed build leaves no
-    worker behind (holding the build lock it inherited)."""
+def die_with_parent() -> None:
+    """Ask Linux to kill this process (a worker, or a helper program such as pagefind, via
+    ``preexec_fn``) when its parent dies, so a killed build leaves nothing running that
+    could hold the build lock or keep writing into an abandoned staging folder."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)        # PR_SET_PDEATHSIG
@@ -74,9 +75,12 @@ class _Worker:
     @classmethod
     def install(cls, fn: Callable, items: Sequence) -> None:
         cls.fn, cls.items = fn, items
-        _die_with_parent()
+        die_with_parent()
 
     @staticmethod
     def run(bounds: tuple[int, int]):
         assert _Worker.fn is not None
+        parent = multiprocessing.parent_process()
+        if parent is not None and os.getppid() != parent.pid:   # orphaned: do nothing more
+            os._exit(1)
         return _Worker.fn(_Worker.items[bounds[0]:bounds[1]])

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .errors import Diagnostic, warning
+from .parallel import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def build_search_index(site_dir: Path, config: SiteConfig) -> list[Diagnostic]:
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                              check=False)
+                              check=False, preexec_fn=die_with_parent)
     except (OSError, subprocess.SubprocessError) as exc:
         return [warning("site.yaml", f"site search skipped: could not run pagefind: {exc}",
                         hint=_HINT)]

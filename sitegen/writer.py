@@ -72,6 +72,12 @@ class OutputFolder:
 
     def __exit__(self, *exc_info) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        if self.journal.is_file():
+            return   # a publish was interrupted: the next run completes it
+        for leftover in self.output.parent.glob(f".{self.output.name}.sitegen-*"):
+            # again at the end: a killed build's helper may still have been dying at the start
+            if leftover.is_dir() and not leftover.is_symlink() and self.output.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
 
     def recover(self) -> None:
         """Finish a publish that was cut off, then remove what killed builds left behind."""
@@ -240,7 +246,10 @@ def signals_deferred():
 
 
 def write_into(folder: Path, rel: str, data: bytes) -> None:
-    """Write one file below ``folder`` (a fresh staging folder)."""
+    """Write one file below ``folder`` (a fresh staging folder). Never recreates the folder
+    itself: if it is gone, its build was abandoned (killed) and nothing must be written."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"staging folder {folder} is gone")
     path = folder.joinpath(*OutputFolder.check(rel).parts)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
