@@ -118,7 +118,6 @@ def _build(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> i
 
 def _live(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> int:
     """``serve`` / ``watch``: build, then rebuild on every change until Ctrl-C or SIGTERM."""
-    import signal
     import threading
 
     from .build import check_output
