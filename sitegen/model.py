@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .errors import Diagnostic
 
@@ -137,6 +137,19 @@ class RenderJob:
     output: str                     # posix path inside the output folder
     context: Mapping[str, Any]
     kind: str = "page"              # page | article | feed | sitemap | static ...
+
+
+@dataclass(frozen=True)
+class Family:
+    """Render jobs made from the same inputs, summed up in ``key``: while the key (and the
+    site's templates and settings) stay the same, so does every job of the family, and a
+    rebuild need not even make its jobs. ``entries`` gives the family's sitemap entries,
+    ``(url, lastmod)`` of its HTML pages, without making the jobs."""
+
+    name: str
+    key: str
+    make: Callable[[], list[RenderJob]]
+    entries: Callable[[], list[tuple[str, datetime | None]]] = lambda: []
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""SiteIndex -> every RenderJob of the site. Pure: no Jinja2, no disk.
+"""SiteIndex -> every RenderJob of the site, in families. Pure: no Jinja2, no disk.
 
 Each job carries the template, its site-relative URL, its output path and the
 page-specific context of the theme's contract (see README, "Themes").
@@ -6,6 +6,7 @@ page-specific context of the theme's contract (see README, "Themes").
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import datetime
 from typing import Any, Callable, Sequence
@@ -14,7 +15,7 @@ from . import urls
 from .dates import human
 from .config import SiteConfig
 from .feeds import feed_jobs
-from .model import Article, RenderJob, SiteIndex
+from .model import Article, Family, RenderJob, SiteIndex
 from .pagination import paginate
 
 
@@ -22,8 +23,24 @@ def _lastmod(articles: Sequence[Article]) -> datetime | None:
     return max((a.updated or a.date for a in articles), default=None)
 
 
+def _digest(*parts: str) -> str:
+    return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _token(article: Article | None) -> str:
+    """An article's version as the pages showing it see it: its file's digest and its slug
+    (which the reader may change to settle a clash)."""
+    if article is None:
+        return "-"
+    return f"{article.digest}/{article.slug}" if article.digest else repr(article)
+
+
+def _tokens(articles: Sequence[Article]) -> str:
+    return "\x01".join([_token(a) for a in articles])
+
+
 class _Routes:
-    """Builds the jobs of one site; holds only the config and the index it was given."""
+    """Builds the job families of one site; holds only the config and the index."""
 
     def __init__(self, index: SiteIndex, config: SiteConfig):
         self.index, self.config = index, config
@@ -47,71 +64,100 @@ class _Routes:
         return [self.page(template, pager.url, title, pager=pager, lastmod=_lastmod(pager.items), **context)
                 for pager in pages]
 
-    def home(self) -> list[RenderJob]:
+    def list_entries(self, items: Sequence[Article],
+                     url_of: Callable[[int], str]) -> list[tuple[str, datetime | None]]:
+        return [(pager.url, _lastmod(pager.items))
+                for pager in paginate(items, self.config.per_page, url_of)]
+
+    def home(self) -> Family:
         articles = self.index.articles
-        latest_day = f"{articles[0].date:%Y/%m/%d}" if articles else None
-        counts = Counter(t for a in self.index.by_day.get(latest_day, ()) for t in a.topics)
-        of_the_day = [(self.index.topics[slug], n) for slug, n in
-                      sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-                      if slug in self.index.topics]
-        return self.listing("index.html", articles, urls.home, self.config.title,
-                            topics_of_the_day=of_the_day)
 
-    def articles(self) -> list[RenderJob]:
-        jobs = []
-        for article in self.index.articles:
-            url = urls.article(article.date, article.slug)
-            canonical = (article.source_url if self.config.canonical == "source"
-                         and article.source_url else None)
-            day = f"{article.date:%Y/%m/%d}"
-            breadcrumbs = [
-                (self.config.title, urls.home()),
-                (f"{article.date:%Y}", urls.year(day[:4])),
-                (f"{article.date:%B}", urls.month(day[:7])),
-                (str(article.date.day), urls.day(day)),
-                (article.title, url),
-            ]
-            jobs.append(self.page(
-                "article.html", url, article.title, description=article.summary,
-                canonical=canonical, lastmod=article.updated or article.date, kind="article",
-                article=article, previous=self.index.previous.get(article.id),
-                next=self.index.next.get(article.id),
-                related=list(self.index.related.get(article.id, ())),
-                reading_minutes=article.reading_minutes, breadcrumbs=breadcrumbs))
-        return jobs
+        def make() -> list[RenderJob]:
+            latest_day = f"{articles[0].date:%Y/%m/%d}" if articles else None
+            counts = Counter(t for a in self.index.by_day.get(latest_day, ()) for t in a.topics)
+            of_the_day = [(self.index.topics[slug], n) for slug, n in
+                          sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                          if slug in self.index.topics]
+            return self.listing("index.html", articles, urls.home, self.config.title,
+                                topics_of_the_day=of_the_day)
 
-    def dates(self) -> list[RenderJob]:
-        jobs = []
+        return Family("home", _digest("home", _tokens(articles)), make,
+                      lambda: self.list_entries(articles, urls.home))
+
+    def article(self, article: Article, previous: Article | None, newer: Article | None,
+                related: Sequence[Article]) -> RenderJob:
+        url = urls.article(article.date, article.slug)
+        canonical = (article.source_url if self.config.canonical == "source"
+                     and article.source_url else None)
+        day = f"{article.date:%Y/%m/%d}"
+        breadcrumbs = [
+            (self.config.title, urls.home()),
+            (f"{article.date:%Y}", urls.year(day[:4])),
+            (f"{article.date:%B}", urls.month(day[:7])),
+            (str(article.date.day), urls.day(day)),
+            (article.title, url),
+        ]
+        return self.page(
+            "article.html", url, article.title, description=article.summary,
+            canonical=canonical, lastmod=article.updated or article.date, kind="article",
+            article=article, previous=previous, next=newer, related=list(related),
+            reading_minutes=article.reading_minutes, breadcrumbs=breadcrumbs)
+
+    def articles(self) -> list[Family]:
+        families = []
+        older, newer, related = self.index.previous, self.index.next, self.index.related
+        for a in self.index.articles:
+            p, n, r = older.get(a.id), newer.get(a.id), related.get(a.id, ())
+            key = _digest(_token(a), _token(p), _token(n), _tokens(r))
+            families.append(Family(
+                f"article:{a.id}", key, lambda a=a, p=p, n=n, r=r: [self.article(a, p, n, r)],
+                lambda a=a: [(urls.article(a.date, a.slug), a.updated or a.date)]))
+        return families
+
+    def dates(self) -> list[Family]:
+        families = []
         groups = [("year", self.index.by_year, "%Y", urls.year),
                   ("month", self.index.by_month, "%B %Y", urls.month),
                   ("day", self.index.by_day, "%B %-d, %Y", urls.day)]
         children_of = {"year": self.index.by_month, "month": self.index.by_day}
         for period, groups_by_key, fmt, url_of in groups:
             for key, items in groups_by_key.items():
-                title = human(items[0].date, fmt)
-                children = [(_child_label(k, period), urls.month(k) if period == "year"
-                             else urls.day(k), len(v))
-                            for k, v in children_of.get(period, {}).items()
-                            if k.startswith(key + "/")]
-                parent = None if period == "year" else (
-                    (key[:4], urls.year(key[:4])) if period == "month"
-                    else (human(items[0].date, "%B %Y"), urls.month(key[:7])))
-                jobs += self.listing("date.html", items,
-                                     lambda n, base=url_of(key): urls.paged(base, n), title,
-                                     period=period, key=key, children=children, parent=parent)
-        return jobs
+                pages = (lambda n, base=url_of(key): urls.paged(base, n))
 
-    def archive(self) -> RenderJob:
+                def make(period=period, key=key, items=items, fmt=fmt, pages=pages):
+                    title = human(items[0].date, fmt)
+                    children = [(_child_label(k, period), urls.month(k) if period == "year"
+                                 else urls.day(k), len(v))
+                                for k, v in children_of.get(period, {}).items()
+                                if k.startswith(key + "/")]
+                    parent = None if period == "year" else (
+                        (key[:4], urls.year(key[:4])) if period == "month"
+                        else (human(items[0].date, "%B %Y"), urls.month(key[:7])))
+                    return self.listing("date.html", items, pages, title, period=period,
+                                        key=key, children=children, parent=parent)
+
+                families.append(Family(f"{period}:{key}", _digest(period, key, _tokens(items)),
+                                       make, lambda items=items, pages=pages:
+                                       self.list_entries(items, pages)))
+        return families
+
+    def _newest(self) -> datetime | None:
+        return _lastmod(self.index.articles[:1])
+
+    def archive(self) -> Family:
         years = []
         for year in sorted(self.index.by_year, reverse=True):
             counts = {k: len(v) for k, v in self.index.by_month.items() if k.startswith(year)}
             months = [{"key": f"{year}/{m:02d}", "label": human(datetime(2000, m, 1), "%B"),
                        "count": counts.get(f"{year}/{m:02d}", 0)} for m in range(1, 13)]
             years.append({"key": year, "count": len(self.index.by_year[year]), "months": months})
-        return self.page("archive.html", urls.archive(), "Archive", years=years,
-                         lastmod=_lastmod(self.index.articles[:1]))
+        lastmod = self._newest()
+        return Family("archive", _digest("archive", repr(years), repr(lastmod)),
+                      lambda: [self.page("archive.html", urls.archive(), "Archive", years=years,
+                                         lastmod=lastmod)],
+                      lambda: [(urls.archive(), lastmod)])
 
-    def sections(self, kind: str) -> list[RenderJob]:
+    def sections(self, kind: str) -> list[Family]:
         """Topic or source pages, their directory and their feeds."""
         groups = self.index.by_topic if kind == "topics" else self.index.by_source
         things = self.index.topics if kind == "topics" else self.index.sources
@@ -119,47 +165,66 @@ class _Routes:
         singular = "topic" if kind == "topics" else "source"
         entries = sorted(((things[s], len(items)) for s, items in groups.items() if s in things),
                          key=lambda e: (e[0].name.casefold(), e[0].slug))
-        jobs = [self.page(f"{kind}.html", urls.topics() if kind == "topics" else urls.sources(),
-                          "Topics" if kind == "topics" else "Sources", entries=entries,
-                          lastmod=_lastmod(self.index.articles[:1]))]
+        lastmod = self._newest()
+        directory = urls.topics() if kind == "topics" else urls.sources()
+        families = [Family(
+            kind, _digest(kind, repr([(t.slug, n) for t, n in entries]), repr(lastmod)),
+            lambda: [self.page(f"{kind}.html", directory, "Topics" if kind == "topics"
+                               else "Sources", entries=entries, lastmod=lastmod)],
+            lambda: [(directory, lastmod)])]
         for thing, _ in entries:
             items = groups[thing.slug]
-            section = url_of(thing.slug)
-            description = ((getattr(thing, "description", "") or f"News about {thing.name}")
-                           if kind == "topics" else f"Articles from {thing.name}")
-            feeds = {"rss": urls.feed(section, "rss"), "atom": urls.feed(section, "atom")}
-            extra = {"source_home": _source_home(items)} if kind == "sources" else {}
-            jobs += self.listing(f"{singular}.html", items,
-                                 lambda n, slug=thing.slug: url_of(slug, n), thing.name,
-                                 description=description, section_feeds=feeds,
-                                 **{singular: thing}, **extra)
-            jobs += feed_jobs(f"{self.config.title}: {thing.name}", description, section,
-                              section, items, self.config.feeds.limit,
-                              self.config.feeds.full_content)
-        return jobs
+            pages = (lambda n, slug=thing.slug: url_of(slug, n))
 
-    def site_feeds(self) -> list[RenderJob]:
-        return feed_jobs(self.config.title, self.config.description or self.config.title, "",
-                         urls.home(), self.index.articles, self.config.feeds.limit,
-                         self.config.feeds.full_content)
+            def make(thing=thing, items=items, pages=pages) -> list[RenderJob]:
+                section = url_of(thing.slug)
+                description = ((getattr(thing, "description", "") or f"News about {thing.name}")
+                               if kind == "topics" else f"Articles from {thing.name}")
+                feeds = {"rss": urls.feed(section, "rss"), "atom": urls.feed(section, "atom")}
+                extra = {"source_home": _source_home(items)} if kind == "sources" else {}
+                return [*self.listing(f"{singular}.html", items, pages, thing.name,
+                                      description=description, section_feeds=feeds,
+                                      **{singular: thing}, **extra),
+                        *feed_jobs(f"{self.config.title}: {thing.name}", description, section,
+                                   section, items, self.config.feeds.limit,
+                                   self.config.feeds.full_content)]
 
-    def search(self) -> list[RenderJob]:
+            families.append(Family(f"{singular}:{thing.slug}",
+                                   _digest(kind, thing.slug, _tokens(items)), make,
+                                   lambda items=items, pages=pages: self.list_entries(items, pages)))
+        return families
+
+    def site_feeds(self) -> Family:
+        items = self.index.articles[:self.config.feeds.limit]
+        return Family("feeds", _digest("feeds", _tokens(items)), lambda: feed_jobs(
+            self.config.title, self.config.description or self.config.title, "", urls.home(),
+            items, self.config.feeds.limit, self.config.feeds.full_content))
+
+    def search(self) -> list[Family]:
         """The search page (the Pagefind UI), when search is on. Not in the sitemap."""
         if not self.config.search:
             return []
-        return [self.page("search.html", urls.search(), "Search",
-                          description=f"Search the articles of {self.config.title}",
-                          kind="search")]
+        return [Family("search", "search", lambda: [self.page(
+            "search.html", urls.search(), "Search",
+            description=f"Search the articles of {self.config.title}", kind="search")])]
 
-    def extras(self, pages: Sequence[RenderJob]) -> list[RenderJob]:
-        """sitemap.xml (every HTML page but the 404), robots.txt and 404.html."""
-        entries = [(job.url, job.context.get("lastmod")) for job in pages
-                   if job.output.endswith(".html")]
-        return [
-            RenderJob("sitemap.xml", "sitemap.xml", "sitemap.xml", {"entries": entries}, "sitemap"),
-            RenderJob("robots.txt", "robots.txt", "robots.txt", {}, "robots"),
-            self.page("404.html", "404.html", "Page not found", kind="404"),
-        ]
+    def extras(self, pages: Sequence[Family]) -> Family:
+        """sitemap.xml (every HTML page but the 404), robots.txt and 404.html. The sitemap
+        changes only when the site's structure does (which pages exist, their lastmod)."""
+        structure = "\x01".join([
+            f"{a.id}\x00{a.slug}\x00{a.date.isoformat()}\x00{a.updated}\x00{a.topics}\x00"
+            f"{a.source_slug}" for a in self.index.articles])
+
+        def make() -> list[RenderJob]:
+            entries = [entry for family in pages for entry in family.entries()]
+            return [
+                RenderJob("sitemap.xml", "sitemap.xml", "sitemap.xml", {"entries": entries},
+                          "sitemap"),
+                RenderJob("robots.txt", "robots.txt", "robots.txt", {}, "robots"),
+                self.page("404.html", "404.html", "Page not found", kind="404"),
+            ]
+
+        return Family("extras", _digest("extras", structure), make)
 
 
 def _child_label(key: str, period: str) -> str:
@@ -176,9 +241,14 @@ def _source_home(items: Sequence[Article]) -> str | None:
     return None
 
 
+def site_families(index: SiteIndex, config: SiteConfig) -> list[Family]:
+    """Every job family of the site, in a stable order."""
+    routes = _Routes(index, config)
+    pages = [routes.home(), *routes.articles(), *routes.dates(), routes.archive(),
+             *routes.sections("topics"), *routes.sections("sources")]
+    return [*pages, *routes.search(), routes.site_feeds(), routes.extras(pages)]
+
+
 def site_jobs(index: SiteIndex, config: SiteConfig) -> list[RenderJob]:
     """Every file of the site, in a stable order."""
-    routes = _Routes(index, config)
-    pages = [*routes.home(), *routes.articles(), *routes.dates(), routes.archive(),
-             *routes.sections("topics"), *routes.sections("sources")]
-    return [*pages, *routes.search(), *routes.site_feeds(), *routes.extras(pages)]
+    return [job for family in site_families(index, config) for job in family.make()]

@@ -55,11 +55,25 @@ def summarize(markdown: str, max_chars: int = 280) -> str:
     return shortened + "…"
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_LINK_TARGET = re.compile(r"\]\((?:[^()]|\([^()]*\))*\)")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+
+
+def _fields(text: str) -> int:
+    """Whitespace-separated fields holding a letter or digit (not "-", "##" or ">")."""
+    return sum(1 for field in text.split()
+               if field.isalnum() or _LETTER_OR_DIGIT.search(field) is not None)
+
+
 def word_count(markdown: str) -> int:
-    """Words in the plain text; CJK characters count one each."""
-    text = plain_text(markdown)
-    cjk = len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", text))
-    return len(re.findall(r"[^\W_]+", re.sub(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", " ", text))) + cjk
+    """Words of the text as a reader sees it: whitespace-separated fields, as Hugo counts
+    them, without link targets, tags and bare markup; CJK characters count one each.
+    Cheap: it runs on every page read."""
+    text = _TAG.sub(" ", _LINK_TARGET.sub("] ", markdown))
+    if text.isascii() or _CJK.search(text) is None:
+        return _fields(text)
+    return _fields(_CJK.sub(" ", text)) + len(_CJK.findall(text))
 
 
 def reading_minutes(markdown: str, words_per_minute: int = 230) -> int:

@@ -23,5 +23,8 @@ def test_summary_of_one_long_sentence_is_cut_at_a_word():
 def test_word_count_and_reading_time():
     assert word_count("one two *three*") == 3
     assert word_count("中文新闻") == 4
+    # markup is not read: list bullets, heading marks, link targets and tags count nothing
+    assert word_count("## Heading\n\n- a [link](https://example.org/a-b-c) <b>bold</b> -- x") == 5
+    assert word_count("東京 news — 2024") == 4
     assert reading_minutes("word " * 460) == 2
     assert reading_minutes("") == 1
