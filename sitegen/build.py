@@ -13,9 +13,9 @@ from .indexes import build_index
 from .lock import build_lock
 from .model import BuildResult
 from .parallel import default_jobs
-from .reader import ReadResult, read_content
+from .reader import PageRecord, ReadResult, read_content
 from .render import SiteRenderer, convert_bodies, output_intact
-from .routes import site_jobs
+from .routes import site_families
 from .snapshot import inputs_digest
 from .theme import BUILTIN_TEMPLATES, BUILTIN_THEMES, Theme
 from .writer import unsafe_output
@@ -50,13 +50,16 @@ def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool,
                      reread: bool = True, jobs: int = 1) -> _Content:
     records = cache.records()
     known = set(records)
-    content = read_content(config, records, jobs)
+    seen = cache.load("seen:content") or {}
+    content = read_content(config, records, jobs, seen)
     imported = ImportResult()
     if do_import:
         imported = import_seeds(config, content.pages, jobs)
         if reread and (imported.created or imported.updated):
-            content = read_content(config, records, jobs)
-    cache.keep_records(records, set(content.record_keys), known)
+            content = read_content(config, records, jobs, content.seen)
+    cache.keep_records(records, set(content.record_keys), known, PageRecord.light)
+    if content.seen != seen:
+        cache.store("seen:content", content.seen)
     return _Content(content, imported)
 
 
@@ -111,14 +114,13 @@ def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs:
     report.extend(content.imported.diagnostics)
     report.extend(content.read.diagnostics)
     index = build_index(content.read.articles, content.read.topics)
-    convert_bodies(index.articles, cache, jobs)
-    render_jobs = site_jobs(index, config)
+    convert_bodies(index.articles, cache, jobs, config)
     theme = Theme(config, index.topics, index.sources)
-    outcome = SiteRenderer(config, theme, cache, jobs).render(render_jobs)
+    outcome = SiteRenderer(config, theme, cache, jobs).render(site_families(index, config))
     report.extend(outcome.diagnostics)
-    kinds = [job.kind for job in render_jobs]
+    kinds = list(outcome.outputs.values())
     return BuildResult(
-        diagnostics=tuple(report.items), pages=len(render_jobs), articles=len(index.articles),
+        diagnostics=tuple(report.items), pages=len(kinds), articles=len(index.articles),
         topics=len(index.topics), sources=len(index.sources), feeds=kinds.count("feed"),
         written=len(outcome.written), removed=len(outcome.removed),
         imported=len(content.imported.created), seconds=time.perf_counter() - started,

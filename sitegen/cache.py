@@ -22,7 +22,8 @@ from . import __version__
 from .markup import SETTINGS_KEY
 
 FILE_NAME = "build.sqlite"
-_SCHEMA = f"{__version__}|{SETTINGS_KEY}|{pickle.HIGHEST_PROTOCOL}"
+LAYOUT = 2   # bump when what the cache keeps changes shape
+_SCHEMA = f"{__version__}|{SETTINGS_KEY}|{pickle.HIGHEST_PROTOCOL}|{LAYOUT}"
 
 
 class BuildCache:
@@ -41,7 +42,6 @@ class BuildCache:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(
                 "CREATE TABLE IF NOT EXISTS kv (name TEXT PRIMARY KEY, value BLOB);"
-                "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value BLOB);"
                 "CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value TEXT);")
             row = db.execute("SELECT value FROM kv WHERE name='schema'").fetchone()
         except sqlite3.DatabaseError:   # not a cache file any more: start afresh
@@ -49,7 +49,7 @@ class BuildCache:
                 self.path.unlink(missing_ok=True)
             return self._open()
         if row is None or row[0] != _SCHEMA:
-            db.executescript("DELETE FROM kv; DELETE FROM records; DELETE FROM html;")
+            db.executescript("DELETE FROM kv; DELETE FROM html;")
             db.execute("INSERT INTO kv VALUES ('schema', ?)", (_SCHEMA,))
         return db
 
@@ -58,23 +58,32 @@ class BuildCache:
 
     # page records ---------------------------------------------------------------------
     def records(self) -> dict[str, object]:
-        """Every cached page record, by key."""
-        rows = self.db.execute("SELECT key, value FROM records").fetchall()
-        loaded = {}
-        for key, value in rows:
-            try:
-                loaded[key] = pickle.loads(value)
-            except Exception:   # a record from an incompatible build: read the page again
-                continue
-        return loaded
+        """Every cached page record, by key (one blob: loading 10,000 is one unpickling)."""
+        return self.load("records") or {}
 
-    def keep_records(self, records: dict[str, object], used: set[str], known: set[str]) -> None:
-        """Store the records made in this run and forget those no page uses any more."""
-        with self._transaction():
-            self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)",
-                                [(k, pickle.dumps(records[k], pickle.HIGHEST_PROTOCOL))
-                                 for k in used - known])
-            self.db.executemany("DELETE FROM records WHERE key = ?", [(k,) for k in known - used])
+    def keep_records(self, records: dict[str, object], used: set[str], known: set[str],
+                     light=lambda record: record) -> None:
+        """Keep the records of ``used`` keys (``light`` of each: what the cache holds of
+        it) and forget the others; nothing is written when that set did not change."""
+        if used != known:
+            self.store("records", {key: light(records[key]) for key in sorted(used)})
+
+    # named values -------------------------------------------------------------------------
+    def load(self, name: str):
+        """A value kept under ``name`` by :meth:`store`, or None."""
+        row = self.db.execute("SELECT value FROM kv WHERE name=?", (name,)).fetchone()
+        try:
+            return pickle.loads(row[0]) if row else None
+        except Exception:   # from an incompatible build: as if never stored
+            return None
+
+    def store(self, name: str, value) -> None:
+        """Keep ``value`` (None forgets it)."""
+        if value is None:
+            self.db.execute("DELETE FROM kv WHERE name=?", (name,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)",
+                            (name, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
 
     # rendered bodies --------------------------------------------------------------------
     def html_keys(self) -> set[str]:
@@ -102,31 +111,17 @@ class BuildCache:
     def manifest(self, output: Path) -> dict[str, tuple[str, str]]:
         """Output path -> (job fingerprint, content hash) of the last build published to
         the ``output`` folder."""
-        row = self.db.execute("SELECT value FROM kv WHERE name=?",
-                              (f"manifest:{output}",)).fetchone()
-        try:
-            return pickle.loads(row[0]) if row else {}
-        except Exception:
-            return {}
+        return self.load(f"manifest:{output}") or {}
 
     def set_manifest(self, output: Path, manifest: dict[str, tuple[str, str]]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)",
-                        (f"manifest:{output}", pickle.dumps(manifest, pickle.HIGHEST_PROTOCOL)))
+        self.store(f"manifest:{output}", manifest)
 
     def last_build(self, output: Path):
         """``(inputs digest, BuildResult)`` of the last successful build into ``output``."""
-        row = self.db.execute("SELECT value FROM kv WHERE name=?", (f"last:{output}",)).fetchone()
-        try:
-            return pickle.loads(row[0]) if row else None
-        except Exception:
-            return None
+        return self.load(f"last:{output}")
 
     def set_last_build(self, output: Path, value) -> None:
-        if value is None:
-            self.db.execute("DELETE FROM kv WHERE name=?", (f"last:{output}",))
-        else:
-            self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)",
-                            (f"last:{output}", pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+        self.store(f"last:{output}", value)
 
     def _transaction(self):
         return _Transaction(self.db)

@@ -296,7 +296,7 @@ class _Reader:
 
     def document(self, text: str) -> dict[str, Any]:
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as exc:
             self._yaml_error(exc)
             return {}

@@ -1,8 +1,8 @@
 """Fingerprints of render jobs: a page is re-rendered only when its fingerprint changes.
 
-A job's fingerprint covers everything its output is made from: the template set, the
-site's configuration and its topic and source lists (``site_key``), the job's template and
-URL, and its context, where an Article counts by its ``digest`` (the version of its file)
+A job's fingerprint covers everything its output is made from: the site's configuration
+and its topic and source lists (``site_key``), the job's template with everything it
+extends or includes (``templatedeps``), its URL, and its context, where an Article counts by its ``digest`` (the version of its file)
 and slug. So an article's page changes with its file, and a list page, a feed or a
 neighbour's page changes exactly when one of the articles it shows does.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .model import Article, Pager, RenderJob
 
@@ -75,22 +75,17 @@ def site_key(*parts: Any) -> str:
 
 
 class Fingerprinter:
-    """Fingerprints the jobs of one build."""
+    """Fingerprints the jobs of one build. ``template_digest`` names the version of a
+    template and of everything it extends or includes."""
 
-    def __init__(self, site: str):
+    def __init__(self, site: str, template_digest: Callable[[str], str] = lambda name: ""):
         self.site = site
+        self.template_digest = template_digest
         self._serializer = _Serializer()
 
     def __call__(self, job: RenderJob) -> str:
         """What the job's output is made of, as a digest."""
         text = self._serializer.text(job.context)
-        return hashlib.blake2b(f"{self.site}\x00{job.template}\x00{job.url}\x00{job.kind}\x00"
-                               f"{text}".encode(), digest_size=16).hexdigest()
-
-
-def files_digest(paths: Iterable) -> str:
-    """Digest of a set of files' names and bytes (templates, static files)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(paths, key=str):
-        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+        return hashlib.blake2b(f"{self.site}\x00{job.template}\x00"
+                               f"{self.template_digest(job.template)}\x00{job.url}\x00"
+                               f"{job.kind}\x00{text}".encode(), digest_size=16).hexdigest()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Iterable, Mapping, Sequence
 
 from .model import Article, Source, SiteIndex, Topic
@@ -28,23 +28,23 @@ def _related(articles: Sequence[Article], by_topic: Mapping[str, tuple[Article, 
              by_source: Mapping[str, tuple[Article, ...]]) -> dict[str, tuple[Article, ...]]:
     """For each article, the articles sharing most topics (and the source), newest first
     among equals. Looks only at near neighbours in each list, so it stays linear."""
-    lists = {**{("t", k): v for k, v in by_topic.items()},
-             **{("s", k): v for k, v in by_source.items()}}
-    position = {name: {a.id: i for i, a in enumerate(items)} for name, items in lists.items()}
+    order = {id(a): i for i, a in enumerate(articles)}   # newest first; ids may repeat
+    lists = {**{("t", k): [order[id(a)] for a in v] for k, v in by_topic.items()},
+             **{("s", k): [order[id(a)] for a in v] for k, v in by_source.items()}}
+    position: dict[tuple[str, str], dict[int, int]] = {
+        name: {n: i for i, n in enumerate(items)} for name, items in lists.items()}
     related: dict[str, tuple[Article, ...]] = {}
-    order = {a.id: i for i, a in enumerate(articles)}   # articles are newest first
-    for article in articles:
-        scores: dict[str, list] = {}
+    for n, article in enumerate(articles):
+        counts: Counter[int] = Counter()
         names = [("t", t) for t in article.topics]
         if article.source_slug:
             names.append(("s", article.source_slug))
         for name in names:
-            items, i = lists[name], position[name][article.id]
-            for other in items[max(0, i - _RELATED_WINDOW):i + _RELATED_WINDOW + 1]:
-                if other.id != article.id:
-                    scores.setdefault(other.id, [0, other])[0] += 1
-        ranked = sorted(scores.values(), key=lambda s: (-s[0], order[s[1].id]))
-        related[article.id] = tuple(s[1] for s in ranked[:RELATED_LIMIT])
+            items, i = lists[name], position[name][n]
+            counts.update(items[max(0, i - _RELATED_WINDOW):i + _RELATED_WINDOW + 1])
+        counts.pop(n, None)
+        best = sorted([(-count, other) for other, count in counts.items()])[:RELATED_LIMIT]
+        related[article.id] = tuple(articles[other] for _, other in best)
     return related
 
 
@@ -57,15 +57,16 @@ def build_index(articles: Iterable[Article], topics: Mapping[str, Topic]) -> Sit
                for slug, items in by_source.items()}
     previous = {a.id: ordered[i + 1] for i, a in enumerate(ordered[:-1])}
     newer = {a.id: ordered[i - 1] for i, a in enumerate(ordered) if i > 0}
+    days = {a.id: "%04d/%02d/%02d" % (a.date.year, a.date.month, a.date.day) for a in ordered}
     return SiteIndex(
         articles=ordered,
         topics={slug: topics[slug] for slug in by_topic if slug in topics},
         sources=sources,
         by_topic=by_topic,
         by_source=by_source,
-        by_year=_group(ordered, lambda a: [f"{a.date:%Y}"]),
-        by_month=_group(ordered, lambda a: [f"{a.date:%Y/%m}"]),
-        by_day=_group(ordered, lambda a: [f"{a.date:%Y/%m/%d}"]),
+        by_year=_group(ordered, lambda a: [days[a.id][:4]]),
+        by_month=_group(ordered, lambda a: [days[a.id][:7]]),
+        by_day=_group(ordered, lambda a: [days[a.id]]),
         previous=previous,
         next=newer,
         related=_related(ordered, by_topic, by_source),

@@ -10,9 +10,11 @@ converted to HTML later, once per body version (see ``build``).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, MutableMapping
 
 from . import dates, frontmatter, urls
@@ -35,6 +37,10 @@ READER_VERSION = "1"   # bump when reading a page gives something else for the s
 _SEED_LINE = re.compile(r"^seed:[ \t]*['\"]?([^'\"\s]+)", re.M)
 
 
+FileSig = tuple[int, int, int, int]   # size, mtime_ns, ctime_ns, inode
+Seen = dict[str, tuple[FileSig | None, str]]  # content file -> (its signature, its record key)
+
+
 @dataclass(frozen=True)
 class PageRecord:
     """Everything reading one content file gave; cached under :func:`record_key`."""
@@ -45,6 +51,13 @@ class PageRecord:
     problems: tuple[Diagnostic, ...]
     info: PageInfo
 
+    def light(self) -> "PageRecord":
+        """The record as the cache keeps it: without the article's Markdown body, which
+        is needed only to convert it once (see :func:`body_of`)."""
+        if self.article is None or not self.article.body:
+            return self
+        return replace(self, article=replace(self.article, body=""))
+
 
 @dataclass(frozen=True)
 class ReadResult:
@@ -53,6 +66,7 @@ class ReadResult:
     diagnostics: tuple[Diagnostic, ...]
     pages: tuple[PageInfo, ...] = ()  # every content file, for the importer
     record_keys: frozenset[str] = frozenset()   # the cache entries this read used
+    seen: Seen = field(default_factory=dict)    # each file's signature and record key
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -256,6 +270,20 @@ def _dedupe_urls(articles: list[Article], explicit: set[str]) -> tuple[list[Arti
     return kept, problems
 
 
+def body_of(article: Article, config: SiteConfig) -> str:
+    """An article's Markdown body, read again from its file when its record came from the
+    cache without it; "" if the file no longer gives that body."""
+    if article.body or article.body_key == body_key(""):
+        return article.body
+    try:
+        data = (config.content_dir.parent / article.path).read_bytes()
+    except OSError:
+        return ""
+    record = read_file(article.path, data, config)
+    body = record.article.body if record.article is not None else ""
+    return body if body_key(body) == article.body_key else ""
+
+
 def body_key(body: str) -> str:
     """Key of a body's rendered HTML in the cache."""
     return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
@@ -307,37 +335,61 @@ def read_file(file: str, data: bytes, config: SiteConfig, key: str = "") -> Page
     return PageRecord(article, explicit, new_topics, tuple(problems), info)
 
 
+RACY_NS = 2_000_000_000   # file times are coarse (a clock tick; 2 s on some file systems)
+
+
+def file_sig(info: os.stat_result, now_ns: int) -> FileSig | None:
+    """What tells, without reading a file, that it is the same as when last read: any
+    write changes its ctime, a replacement its inode. None for a file changed so recently
+    that a second write could still carry the same times (as git's "racily clean"
+    entries): such a file is read again next time."""
+    if now_ns - max(info.st_mtime_ns, info.st_ctime_ns) < RACY_NS:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
 def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | None = None,
-                 jobs: int = 1) -> ReadResult:
+                 jobs: int = 1, seen: Seen | None = None) -> ReadResult:
     """Every page under content/ that is not a draft (unless drafts are on). ``cache`` maps
-    :func:`record_key` to records of earlier runs; new records are added to it. Pages not
-    in the cache are read on ``jobs`` cores."""
+    :func:`record_key` to records of earlier runs; new records are added to it. ``seen``
+    holds the signature and record key of each file when it was last read: a file whose
+    signature is unchanged is not even opened. Pages not in the cache are read on ``jobs``
+    cores."""
     cache = {} if cache is None else cache
+    seen = {} if seen is None else seen
     problems: list[Diagnostic] = []
     root = config.content_dir.parent
     settings = reader_settings(config)
     paths = sorted(config.content_dir.rglob("*.md")) if config.content_dir.is_dir() else []
     files: list[tuple[str, str | None]] = []      # (file, record key or None if unreadable)
     missing: list[tuple[str, bytes, str]] = []
+    now: Seen = {}
+    started = time.time_ns()
     for path in paths:
         file = relative_posix(path, root)
         try:
-            data = path.read_bytes()
+            sig = file_sig(path.stat(), started)
+            known = seen.get(file)
+            if sig is not None and known is not None and known[0] == sig and known[1] in cache:
+                key = known[1]
+            else:
+                data = path.read_bytes()
+                key = record_key(settings, file, data)
+                if key not in cache:
+                    missing.append((file, data, key))
         except OSError as exc:
             problems.append(error(file, f"cannot read the page: {exc.strerror}"))
             files.append((file, None))
             continue
-        key = record_key(settings, file, data)
         files.append((file, key))
-        if key not in cache:
-            missing.append((file, data, key))
+        now[file] = (sig, key)
 
     def read_batch(batch):
         return [read_file(file, data, config, key) for file, data, key in batch]
 
     for (_, _, key), record in zip(missing, parallel_map(read_batch, missing, jobs, min_batch=100)):
         cache[key] = record
-    return _collect(config, files, cache, problems)
+    return replace(_collect(config, files, cache, problems), seen=now)
 
 
 def _collect(config: SiteConfig, files: list[tuple[str, str | None]],

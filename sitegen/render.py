@@ -19,11 +19,13 @@ from . import __version__
 from .cache import BuildCache
 from .config import SiteConfig
 from .errors import Diagnostic, error
-from .fingerprint import Fingerprinter, files_digest, site_key
+from .fingerprint import Fingerprinter, site_key
 from .markup import Markup
-from .model import Article, RenderJob
+from .model import Article, Family, RenderJob
 from .parallel import parallel_map
+from .reader import body_of
 from .search import BUNDLE_DIR, build_search_index
+from .templatedeps import TemplateDeps
 from .theme import BUILTIN_TEMPLATES, Theme, template_error
 from .writer import MARKER, OutputFolder, static_files, write_into
 
@@ -38,19 +40,21 @@ class RenderOutcome:
     rendered: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
     published: bool = False
+    outputs: dict[str, str] = field(default_factory=dict)   # every page output -> its kind
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def convert_bodies(articles: Sequence[Article], cache: BuildCache, jobs: int) -> int:
+def convert_bodies(articles: Sequence[Article], cache: BuildCache, jobs: int,
+                   config: SiteConfig) -> int:
     """Convert every body the cache has no HTML for, on all cores. Returns how many."""
     known = cache.html_keys()
     todo: dict[str, str] = {}
     for article in articles:
-        if article.body_key not in known:
-            todo.setdefault(article.body_key, article.body)
+        if article.body_key not in known and article.body_key not in todo:
+            todo[article.body_key] = body_of(article, config)
     if not todo:
         return 0
     keys = list(todo)
@@ -86,16 +90,36 @@ def output_intact(config: SiteConfig, cache: BuildCache) -> bool:
     return not odd and files - bundle == set(manifest) | {MARKER}
 
 
+FamilyState = dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...], str]]
+"""Family name -> (its key, its outputs with their kinds, the templates they use, the
+digest of those templates' closures), as last published."""
+
+
+@dataclass
+class _Plan:
+    """What a build renders: the manifest entries it keeps, the jobs to render, every
+    output with its kind, and the families' state to record."""
+
+    manifest: Manifest = field(default_factory=dict)
+    todo: list = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    families: FamilyState = field(default_factory=dict)
+    clashes: list[Diagnostic] = field(default_factory=list)
+
+
 class SiteRenderer:
-    """Renders one build's jobs; holds the theme, the cache and the previous manifest."""
+    """Renders one build's job families; holds the theme, the cache and the previous
+    manifest."""
 
     def __init__(self, config: SiteConfig, theme: Theme, cache: BuildCache, jobs: int):
         self.config, self.theme, self.cache, self.jobs = config, theme, cache, jobs
         self.previous = cache.manifest(config.output_dir)
         templates = [p for d in theme.template_dirs() + [BUILTIN_TEMPLATES]
                      for p in d.rglob("*") if p.is_file()]
-        self.site = site_key(__version__, repr(config), files_digest(templates),
-                             theme.env.globals["topics"], theme.env.globals["sources"])
+        self.templates = TemplateDeps(theme.env, templates,
+                                      getattr(theme, "implicit_templates", ()))
+        self.site = site_key(__version__, repr(config), theme.env.globals["topics"],
+                             theme.env.globals["sources"])
 
     def _hydrate(self, job: RenderJob, html: dict[str, str]) -> RenderJob:
         """Give the articles whose body the page shows their HTML."""
@@ -154,6 +178,75 @@ class SiteRenderer:
                 todo.append((job, fp))
         return manifest, todo
 
+    def render(self, families: Sequence[Family]) -> RenderOutcome:
+        """Render what changed into a staging folder and publish it; on a template error
+        nothing is published and the previous site stays."""
+        outcome = RenderOutcome()
+        with OutputFolder(self.config.output_dir) as out:
+            full = not self.previous or out.marker() != _marker(self.previous)
+            existing, odd = (set(), []) if full else out.scan()
+            # a published file someone deleted (or replaced by a link) is made again
+            previous = {k: v for k, v in self.previous.items() if k in existing}
+            plan = self._plan(families, previous, {} if full else self._families())
+            outcome.outputs = plan.outputs
+            outcome.diagnostics = plan.clashes
+            if outcome.diagnostics:
+                return outcome
+            manifest = plan.manifest
+            self._render(plan.todo, previous, out, manifest, outcome)
+            if outcome.diagnostics:
+                return outcome
+            self._stage_static(out, previous, manifest, outcome)
+            bundle = {f for f in existing if f.startswith(BUNDLE_DIR + "/")}
+            outcome.removed = sorted(existing - set(manifest) - {MARKER} - bundle) + odd
+            articles = [o for o, kind in plan.outputs.items() if kind == "article"]
+            self._search_bundle(articles, out, full, existing, bundle, outcome)
+            self._publish(out, full, existing, manifest, outcome)
+            self.cache.store(f"families:{self.config.output_dir}", plan.families)
+        return outcome
+
+    def _families(self) -> FamilyState:
+        return self.cache.load(f"families:{self.config.output_dir}") or {}
+
+    def _plan(self, families: Sequence[Family], previous: Manifest,
+              before: FamilyState) -> _Plan:
+        """Keep the outputs of every family whose inputs and templates are as they were
+        (without making its jobs); make the others' jobs and render those whose
+        fingerprint changed."""
+        plan = _Plan()
+        fingerprint = Fingerprinter(self.site, self.templates.digest)
+        for family in families:
+            key = f"{self.site}/{family.key}"
+            old = before.get(family.name)
+            if (old is not None and old[0] == key and all(o in previous for o, _ in old[1])
+                    and self.templates.digest_of(old[2]) == old[3]):
+                plan.families[family.name] = old
+                for output, kind in old[1]:
+                    self._claim(plan, output, kind)
+                    plan.manifest[output] = previous[output]
+                continue
+            jobs = family.make()
+            names = tuple(sorted({job.template for job in jobs}))
+            plan.families[family.name] = (key, tuple((j.output, j.kind) for j in jobs), names,
+                                          self.templates.digest_of(names))
+            for job in jobs:
+                self._claim(plan, job.output, job.kind)
+                fp = fingerprint(job)
+                known = previous.get(job.output)
+                if known is not None and known[0] == fp:
+                    plan.manifest[job.output] = known
+                else:
+                    plan.todo.append((job, fp))
+        return plan
+
+    @staticmethod
+    def _claim(plan: _Plan, output: str, kind: str) -> None:
+        """Record an output; two jobs writing the same file is a named, early error."""
+        if output == MARKER or output in plan.outputs:
+            plan.clashes.append(error("", f"two pages would write /{output}",
+                                      hint="give one of them another slug"))
+        plan.outputs[output] = kind
+
     def _render(self, todo, previous: Manifest, out: OutputFolder, manifest: Manifest,
                 outcome: RenderOutcome) -> None:
         """Render ``todo`` on all cores; stage the files whose bytes changed."""
@@ -183,14 +276,13 @@ class SiteRenderer:
                 outcome.written.append(output)
         outcome.rendered = len(todo)
 
-    def _search_bundle(self, site_jobs: Sequence[RenderJob], out: OutputFolder, full: bool,
+    def _search_bundle(self, articles: Sequence[str], out: OutputFolder, full: bool,
                        existing: set[str], bundle: set[str], outcome: RenderOutcome) -> None:
         """Index the new site's article pages into the staging folder when they changed
         (so the bundle is published with them), or drop the bundle when search is off."""
         if not self.config.search:
             outcome.removed += sorted(bundle)
             return
-        articles = [job.output for job in site_jobs if job.kind == "article"]
         changed = set(outcome.written) | set(outcome.removed)
         if not (full or not bundle or changed.intersection(articles)):
             return
@@ -232,15 +324,3 @@ class SiteRenderer:
             if previous.get(rel, ("", ""))[1] != digest:
                 write_into(out.staging, rel, data)
                 outcome.written.append(rel)
-
-
-def _clashes(jobs: Sequence[RenderJob]) -> list[Diagnostic]:
-    """Two jobs that would write the same file (a named, early error)."""
-    seen: dict[str, RenderJob] = {}
-    problems = []
-    for job in jobs:
-        if job.output == MARKER or job.output in seen:
-            problems.append(error("", f"two pages would write /{job.output}",
-                                  hint="give one of them another slug"))
-        seen[job.output] = job
-    return problems
