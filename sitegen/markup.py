@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from types import MappingProxyType
 
 import markdown
 import nh3
+from markdown.blockparser import BlockParser
+from markdown.treeprocessors import InlineProcessor
+from markdown.util import AtomicString
 
 EXTENSIONS = ("tables", "fenced_code", "def_list", "abbr", "sane_lists")
 
@@ -37,17 +41,59 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 SETTINGS_KEY = hashlib.blake2b(repr((
     markdown.__version__, getattr(nh3, "__version__", ""), EXTENSIONS, sorted(ALLOWED_TAGS),
-    sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()), sorted(URL_SCHEMES), 2,
+    sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()), sorted(URL_SCHEMES), 4,
 )).encode(), digest_size=8).hexdigest()
 """Changes whenever rendering the same Markdown could give other HTML (cache key)."""
 
+_INLINE_NEEDS = MappingProxyType({
+    r"(?:(?<!\\)((?:\\{2})+)(?=`+)|(?<!\\)`)": ("`",),                 # backtick
+    r"\\(.)": ("\\",),                                                   # escape
+    r"(?<!\!)\[": ("[",),                                                # link, references
+    r"\!\[": ("![",),                                                    # images
+    r"<([A-Za-z][A-Za-z0-9+.-]*://[^<>]*)>": ("<",),                    # autolink
+    r"<([^<> !]+@[^@<> ]+)>": ("<",),                                   # automail
+    r"  \n": ("  \n",),                                                  # linebreak
+    (r"""(<(\/?+[a-zA-Z][^\s"'<>@]*+(?:\s+[^\s"'=<>]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|"""
+     r"""[^\s"'=<>]++))?+)*+\s*+/?|!--(?:(?!<!--|-->).)*--|[?](?:(?!<[?]|[?]>).)*[?]|"""
+     r"""!\[CDATA\[(?:(?!<!\[CDATA\[|\]\]>).)*\]\])>)"""): ("<",),      # html
+    r"(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)": ("&",),            # entity
+    r"\*|_": ("*", "_"),                                                 # em_strong
+})
+"""Inline regex source -> substrings of which every match of it holds at least one. A regex
+not listed (other Markdown version, extension) always runs."""
+
+_BLOCK_NEEDS = MappingProxyType({
+    ("markdown.extensions.tables", "TableProcessor", None): ("|",),  # a row splits on a pipe
+    ("markdown.blockprocessors", "HashHeaderProcessor",
+     r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)"): ("#",),
+    ("markdown.blockprocessors", "SetextHeaderProcessor", r"^.*?\n(?:=+|-+)[ ]*(\n|$)"): ("\n=", "\n-"),
+    ("markdown.blockprocessors", "HRProcessor",
+     r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))(?P=atomicgroup)[ ]*$"):
+        ("-", "_", "*"),
+    ("markdown.extensions.def_list", "DefListProcessor", r"(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)"): (": ",),
+    ("markdown.blockprocessors", "BlockQuoteProcessor", r"(^|\n)[ ]{0,3}>[ ]?(.*)"): (">",),
+    ("markdown.extensions.abbr", "AbbrBlockprocessor",
+     r"^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$"): ("*[",),
+    ("markdown.blockprocessors", "ReferenceProcessor",
+     r"""^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$"""):
+        ("]:",),
+})
+"""(module, class, regex source) of a block processor -> substrings of which a block it takes
+holds at least one. Its ``test`` is true (or, for abbr and reference, whose ``test`` is always
+true, its ``run`` returns False and leaves the blocks as they were) only for such a block."""
+
 _HEADING = re.compile(r"<(/?)h([1-6])(?=[\s>])", re.I)
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
+_IMG = re.compile(r"<img(?=[\s/>])")
+_IMG_HINTS = '<img loading="lazy" decoding="async"'
+"""Added here, not by nh3, whose order of added attributes changes from run to run."""
 
 
 def _demote_headings(html: str) -> str:
     """The page title is the only ``<h1>``: body headings shift so the highest is ``<h2>``
     (a body that starts at ``##`` keeps its levels; no level is skipped under the title)."""
+    if "<h" not in html and "<H" not in html:
+        return html
     levels = [int(m.group(2)) for m in _HEADING.finditer(html) if not m.group(1)]
     if not levels:
         return html
@@ -55,17 +101,105 @@ def _demote_headings(html: str) -> str:
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", html)
 
 
+class _ScreenedInlineProcessor(InlineProcessor):
+    """Python-Markdown's inline pass, except that a pattern is not tried on a text holding none
+    of the substrings its regex needs (see ``_INLINE_NEEDS``): there it could not match, and a
+    pattern that does not match changes nothing, so the tree is the same."""
+
+    def run(self, tree, ancestors=None):
+        """Plan the patterns (the registry, in order, with what each needs), then run."""
+        self._plan = [(p, _INLINE_NEEDS.get(getattr(p, "compiled_re", None) and p.compiled_re.pattern))
+                      for p in self.inlinePatterns]
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data, patternIndex=0):
+        """``InlineProcessor.__handleInline`` with the screen (and no registry lookups)."""
+        if not isinstance(data, AtomicString):
+            apply = self._InlineProcessor__applyPattern
+            plan = self._plan
+            count = len(plan)
+            start = 0
+            while patternIndex < count:
+                pattern, needs = plan[patternIndex]
+                if needs is not None:
+                    for need in needs:
+                        if need in data:
+                            break
+                    else:
+                        patternIndex, start = patternIndex + 1, 0     # as a failed match returns
+                        continue
+                data, matched, start = apply(pattern, data, patternIndex, start)
+                if not matched:
+                    patternIndex += 1
+        return data
+
+
+def _screen_inline(md: markdown.Markdown) -> None:
+    """Swap in ``_ScreenedInlineProcessor`` if this Python-Markdown has the internals it
+    overrides and the swap keeps the tree processors' order."""
+    tps, old = md.treeprocessors, md.treeprocessors["inline"]
+    if type(old) is not InlineProcessor or not all(
+            hasattr(InlineProcessor, f"_InlineProcessor__{name}") for name in ("handleInline", "applyPattern")):
+        return
+    new, before = _ScreenedInlineProcessor(md), list(tps)
+    tps.register(new, "inline", 20)
+    if list(tps) != [new if t is old else t for t in before]:
+        tps.register(old, "inline", 20)
+
+
+class _ScreenedBlockParser(BlockParser):
+    """Python-Markdown's block parser, except that while it parses a document it walks a list of
+    the processors made once (not the registry per block) and skips a processor listed in
+    ``_BLOCK_NEEDS`` for a block holding none of the substrings it needs."""
+
+    _plan = None
+
+    def parseDocument(self, lines):
+        """Plan the processors (in order, with what each needs), then parse as before."""
+        self._plan = [(proc, _BLOCK_NEEDS.get(_block_key(proc))) for proc in self.blockprocessors]
+        try:
+            return super().parseDocument(lines)
+        finally:
+            self._plan = None
+
+    def parseBlocks(self, parent, blocks):
+        """``BlockParser.parseBlocks`` over the plan, with the screen."""
+        plan = self._plan
+        if plan is None:
+            return super().parseBlocks(parent, blocks)
+        while blocks:
+            for proc, needs in plan:
+                if needs is not None:
+                    block = blocks[0]
+                    for need in needs:
+                        if need in block:
+                            break
+                    else:
+                        continue                    # its test would be false
+                if proc.test(parent, blocks[0]) and proc.run(parent, blocks) is not False:
+                    break
+        return None
+
+
+def _block_key(proc) -> tuple:
+    """A block processor's key in ``_BLOCK_NEEDS``."""
+    regex = getattr(proc, "SEARCH_RE", None) or getattr(proc, "RE", None)
+    return type(proc).__module__, type(proc).__name__, getattr(regex, "pattern", None)
+
+
 class Markup:
     """Renders Markdown bodies to sanitised HTML. Not thread-safe: one per worker."""
 
     def __init__(self) -> None:
         self._md = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
+        _screen_inline(self._md)
+        if type(self._md.parser) is BlockParser:
+            self._md.parser.__class__ = _ScreenedBlockParser
         self._cleaner = nh3.Cleaner(
             tags=set(ALLOWED_TAGS),
             attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
             url_schemes=set(URL_SCHEMES),
             link_rel="noopener noreferrer",
-            set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
             strip_comments=True,
         )
 
@@ -77,4 +211,6 @@ class Markup:
         """Markdown (possibly holding raw HTML) to sanitised HTML."""
         html = self._md.reset().convert(text)
         clean = self.sanitize(_demote_headings(html))
-        return _IMG_WITHOUT_ALT.sub('<img alt=""', clean).strip()
+        if "<img" in clean:
+            clean = _IMG.sub(_IMG_HINTS, _IMG_WITHOUT_ALT.sub('<img alt=""', clean))
+        return clean.strip()

@@ -51,3 +51,72 @@ def test_images_always_have_alt_and_load_lazily(markup):
 def test_body_headings_start_at_h2_and_skip_no_level(markup):
     html = markup.render("## Section\n\nText.\n\n### Detail\n\nMore.")
     assert "<h2>Section</h2>" in html and "<h3>Detail</h3>" in html and "<h1" not in html
+
+
+# The converter skips an inline pattern or block processor where its syntax cannot occur (a
+# speed-up): wherever the syntax is used it must still apply, and the HTML must be exactly what
+# the plain Python-Markdown converter gives.
+
+SYNTAX = {
+    "| a | b |\n|---|:-:|\n| 1 | 2 |": "<td>1</td>",
+    "a | b\n--|--\n1 | 2": "<th>a</th>",
+    "Term\n: Definition": "<dl>\n<dt>Term</dt>\n<dd>Definition</dd>\n</dl>",
+    "The HTML spec.\n\n*[HTML]: Hyper Text Markup Language": '<abbr title="Hyper Text Markup Language">HTML</abbr>',
+    "See [the site][ref].\n\n[ref]: https://example.org \"T\"": 'href="https://example.org"',
+    "> quoted": "<blockquote>",
+    "# Title": "<h2>Title</h2>",
+    "Title\n=====\n\nSub\n---": "<h3>Sub</h3>",
+    "a\n\n* * *\n\nb": "<hr>",
+    "a `x < y` b": "<code>x &lt; y</code>",
+    r"\*not em\*": "*not em*",
+    "AT&amp;T &copy;": "&amp;T",
+    "line  \nbreak": "<br>",
+    "<https://example.org/a>": '<a href="https://example.org/a"',
+    "**strong** and _em_": "<strong>strong</strong> and <em>em</em>",
+    "![alt](pic.png)": 'alt="alt"',
+}
+
+
+@pytest.mark.parametrize("text", SYNTAX)
+def test_each_syntax_still_renders(markup, text):
+    assert SYNTAX[text] in markup.render(text)
+
+
+def test_screened_converter_gives_the_plain_converters_html(markup):
+    import random
+
+    import markdown
+
+    from sitegen.markup import EXTENSIONS
+
+    plain = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
+    pieces = [*SYNTAX, "[ref]", "[a][ref]", "![i][ref]", "<b>x</b>", "<div>\nblock\n</div>", "tab\there",
+              "cr\r\nlf\rx", "- a\n- b", "1. one\n2. two", "    code", "```\n<b>\n```", ": x", "a: b",
+              "|", "*[", "]:", "#", "<", "\\", "*", "_", "[", "`", "&", "\t", "word", "<me@example.org>",
+              "<!-- c -->", "  - nested\n    - deeper", "Term\n:   def\n\n    more", "snake_case_name"]
+    rng = random.Random(5)
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " ", "\n", "\n\n", "  \n", "\t"])
+                       for _ in range(rng.randint(1, 10)))
+        assert markup._md.reset().convert(text) == plain.reset().convert(text), text
+
+
+def test_screens_cover_this_python_markdown(markup):
+    """Every inline pattern and the listed block processors are screened (else the speed-up is lost)."""
+    from sitegen.markup import _BLOCK_NEEDS, _INLINE_NEEDS, _block_key
+
+    md = markup._md
+    assert type(md.treeprocessors["inline"]).__name__ == "_ScreenedInlineProcessor"
+    assert type(md.parser).__name__ == "_ScreenedBlockParser"
+    assert all(p.compiled_re.pattern in _INLINE_NEEDS for p in md.inlinePatterns)
+    assert sum(_block_key(p) in _BLOCK_NEEDS for p in md.parser.blockprocessors) == len(_BLOCK_NEEDS)
+
+
+def test_image_hints_are_added_in_one_order_by_every_converter():
+    """nh3 adds attributes in a random order; the hints are added after it, in one."""
+    text = '![a](https://example.org/a.png) <img src="https://example.org/b.png" loading="eager">'
+    outputs = {Markup().render(text) for _ in range(8)}
+    assert len(outputs) == 1
+    (html,) = outputs
+    assert html.count('<img loading="lazy" decoding="async" alt=') == 2
+    assert 'loading="eager"' not in html
