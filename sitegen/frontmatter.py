@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -92,24 +93,48 @@ _STR_TAG = "tag:yaml.org,2002:str"
 
 def _scalar(value: Any) -> str:
     """One YAML scalar on one line, quoted only when it must be."""
-    if (isinstance(value, str) and _PLAIN.fullmatch(value) and not value.endswith(" ")
-            and _Dumper.resolve(_Dumper, yaml.ScalarNode, value, (True, False)) == _STR_TAG):
-        return value   # plain text that YAML reads back as this very string
+    if isinstance(value, str):
+        if (_PLAIN.fullmatch(value) and not value.endswith(" ")
+                and _Dumper.resolve(_Dumper, yaml.ScalarNode, value, (True, False)) == _STR_TAG):
+            return value   # plain text that YAML reads back as this very string
+        if _ONE_LINE.fullmatch(value):
+            return _one_line(value)
     text = yaml.dump(value, Dumper=_Dumper, allow_unicode=True, width=1_000_000,
                      default_flow_style=True)
     return text[:-5].rstrip() if text.endswith("\n...\n") else text.rstrip("\n")
+
+
+# Strings of printable characters on one line, short enough never to be folded: the
+# dumper writes them plain or in single quotes, by the rules below (its own analysis).
+_ONE_LINE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]{1,2000}")
+_NOT_PLAIN = re.compile(r"^(?:---|\.\.\.|[#,\[\]{}&*!|>'\"%@`]|[?:-](?: |$)| )|:(?: |$)| #| $")
+
+
+def _one_line(value: str) -> str:
+    """What ``yaml.dump`` makes of a :data:`_ONE_LINE` string, without running the dumper:
+    plain when no indicator forbids it and it reads back as a string, else single-quoted."""
+    if (not _NOT_PLAIN.search(value)
+            and _Dumper.resolve(_Dumper, yaml.ScalarNode, value, (True, False)) == _STR_TAG):
+        return value
+    return "'" + value.replace("'", "''") + "'"
+
+
+@lru_cache(maxsize=256)
+def _key(key: str) -> str:
+    """A key as :func:`_scalar` writes it; memoised, since every page repeats the same keys."""
+    return _scalar(key)
 
 
 def _entry(key: str, value: Any) -> str:
     """``key: value``, lists of scalars as indented blocks; anything else through YAML."""
     if isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value):
         if not value:
-            return f"{_scalar(key)}: []\n"
-        return f"{_scalar(key)}:\n" + "".join(f"  - {_scalar(v)}\n" for v in value)
+            return f"{_key(key)}: []\n"
+        return f"{_key(key)}:\n" + "".join(f"  - {_scalar(v)}\n" for v in value)
     if isinstance(value, (list, dict)):
         return yaml.dump({key: value}, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                          width=1_000_000, default_flow_style=False)
-    return f"{_scalar(key)}: {_scalar(value)}\n"
+    return f"{_key(key)}: {_scalar(value)}\n"
 
 
 def dump(meta: dict[str, Any], body: str) -> str:

@@ -14,6 +14,7 @@ importer wrote it. A page whose text no longer matches ``import_hash`` has been 
 
 from __future__ import annotations
 
+import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from .fsutil import atomic_write, relative_posix
 from .model import PageInfo, SeedArticle
 from .parallel import parallel_imap
 from .seeds import decode_seed, parse_seed
-from .topics import match_topics
+from .topics import TopicMatcher, compile_topics
 
 SEED_SUFFIXES = (".txt", ".md", ".markdown")
 
@@ -70,8 +71,14 @@ def article_id(article: SeedArticle) -> str:
 def render_page(article: SeedArticle, config: SiteConfig, seed_hash: str,
                 page_id: str | None = None) -> str:
     """The content page the importer writes for a seed, ``import_hash`` included."""
+    return _page_text(article, config, compile_topics(tuple(config.topics)), seed_hash, page_id)
+
+
+def _page_text(article: SeedArticle, config: SiteConfig, matcher: TopicMatcher, seed_hash: str,
+               page_id: str | None) -> str:
+    """:func:`render_page` with the taxonomy already compiled."""
     assert article.date is not None
-    topics = match_topics(article.title, article.body, config.topics, config.import_.max_topics)
+    topics = matcher.match(article.title, article.body, config.import_.max_topics)
     meta = {
         "id": page_id or article_id(article),
         "title": article.title,
@@ -93,14 +100,27 @@ def render_page(article: SeedArticle, config: SiteConfig, seed_hash: str,
     return f"{head}\nimport_hash: {short_hash(text.encode())}{fence}{rest}"
 
 
-def _new_path(config: SiteConfig, article: SeedArticle, taken: set[Path]) -> Path:
-    assert article.date is not None
-    folder = config.content_dir / f"{article.date:%Y}" / f"{article.date:%m}"
-    slug = urls.article_slug(article.title, short_hash(article.seed.encode())[:8])
+def _new_path(folder: Path, slug: str, taken: set[Path],
+              listed: dict[Path, frozenset[str] | None]) -> Path:
+    """``folder/<slug>.md``, or ``<slug>-2.md``, ``-3`` ... when that is taken or exists."""
     path, n = folder / f"{slug}.md", 2
-    while path in taken or path.exists():
+    while path in taken or _exists(path, listed):
         path, n = folder / f"{slug}-{n}.md", n + 1
     return path
+
+
+def _exists(path: Path, listed: dict[Path, frozenset[str] | None]) -> bool:
+    """``path.exists()``, asking the disk only about names in its folder's listing (taken
+    once per folder and kept in ``listed``; what the import writes is in ``taken``)."""
+    if path.parent not in listed:
+        try:
+            listed[path.parent] = frozenset(name.lower() for name in os.listdir(path.parent))
+        except (FileNotFoundError, NotADirectoryError):
+            listed[path.parent] = frozenset()
+        except OSError:
+            listed[path.parent] = None      # unreadable: ask about every name
+    names = listed[path.parent]
+    return (names is None or path.name.lower() in names) and path.exists()
 
 
 def _seed_files(seeds_dir: Path) -> list[Path]:
@@ -158,10 +178,40 @@ def _candidates(config: SiteConfig, state: _ContentState,
     return found
 
 
+@dataclass(frozen=True)
+class _Page:
+    """A seed parsed and rendered by a worker: what the parent needs to file and write it.
+    ``folder``, ``slug``, ``source_url`` and ``fingerprint`` are set for new pages only."""
+
+    text: str
+    folder: tuple[str, str] = ("", "")      # ("YYYY", "MM") inside content/
+    slug: str = ""
+    source_url: str | None = None          # normalised (urls.normalise_url)
+    fingerprint: str = ""                  # digests.text_fingerprint of the body
+
+
+def _render(candidate: _Candidate, config: SiteConfig,
+            matcher: TopicMatcher) -> tuple[_Page | None, list[Diagnostic]]:
+    """Parse one seed and render its page; runs in a worker, so the parent only files it."""
+    article, problems = _parse(candidate.path, candidate.data, config)
+    if article is None:
+        return None, problems
+    if candidate.existing is not None:
+        return _Page(_page_text(article, config, matcher, candidate.seed_hash,
+                                candidate.existing.id)), problems
+    assert article.date is not None
+    return _Page(_page_text(article, config, matcher, candidate.seed_hash, None),
+                 folder=(f"{article.date:%Y}", f"{article.date:%m}"),
+                 slug=urls.article_slug(article.title, short_hash(article.seed.encode())[:8]),
+                 source_url=urls.normalise_url(article.source_url) if article.source_url else None,
+                 fingerprint=text_fingerprint(article.body)), problems
+
+
 def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1) -> ImportResult:
     """Bring every new or changed seed into content/, following the no-data-loss rules.
     ``pages`` describes every file already in content/ (``reader.read_content``). Seeds
-    are parsed on ``jobs`` cores; duplicates are decided and pages written in seed order."""
+    are parsed and rendered on ``jobs`` cores; duplicates are decided and pages written
+    in seed order."""
     _remove_stale_temporaries(config.content_dir)
     state = _ContentState()
     for info in pages:
@@ -172,42 +222,40 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1) -
     updated: list[str] = []
     problems: list[Diagnostic] = []
     candidates = _candidates(config, state, problems)
+    matcher = compile_topics(tuple(config.topics))
 
-    def parse(batch: Sequence[_Candidate]):
-        results = []
-        for candidate in batch:
-            article, found = _parse(candidate.path, candidate.data, config)
-            text = article and render_page(article, config, candidate.seed_hash,
-                                           candidate.existing.id if candidate.existing else None)
-            results.append((article, text, found))
-        return results
+    def render(batch: Sequence[_Candidate]) -> list[tuple[_Page | None, list[Diagnostic]]]:
+        return [_render(candidate, config, matcher) for candidate in batch]
 
     writer = ThreadPoolExecutor(max_workers=4)   # creating files is what costs: overlap it
     pending = []
-    for candidate, (article, page_text, found) in zip(
-            candidates, parallel_imap(parse, candidates, jobs, min_batch=100)):
+    folders: set[Path] = set()
+    listed: dict[Path, frozenset[str] | None] = {}
+    for candidate, (page, found) in zip(
+            candidates, parallel_imap(render, candidates, jobs, min_batch=100)):
         problems.extend(found)
-        if article is None:
+        if page is None:
             continue
         if candidate.existing is not None:
-            atomic_write(root / candidate.existing.path, page_text.encode(), durable=True)
+            atomic_write(root / candidate.existing.path, page.text.encode(), durable=True)
             updated.append(candidate.existing.path)
             continue
-        duplicate = _duplicate_of(article, state)
+        duplicate = _duplicate_of(page, state)
         if duplicate:
             problems.append(warning(f"seeds/{candidate.path.name}",
                                     f"the same story as {duplicate}: not imported again",
                                     hint="delete this seed, or edit the existing page"))
             continue
-        path = _new_path(config, article, state.paths)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pending.append(writer.submit(atomic_write, path, page_text.encode(), False))
+        path = _new_path(config.content_dir.joinpath(*page.folder), page.slug, state.paths, listed)
+        if path.parent not in folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
+        pending.append(writer.submit(atomic_write, path, page.text.encode(), False))
         rel = relative_posix(path, root)
         state.paths.add(path)
         state.remember(PageInfo(rel, seed=candidate.path.name, seed_hash=candidate.seed_hash,
-                                edited=False, source_url=urls.normalise_url(article.source_url)
-                                if article.source_url else None,
-                                fingerprint=text_fingerprint(article.body)))
+                                edited=False, source_url=page.source_url,
+                                fingerprint=page.fingerprint))
         created.append(rel)
     writer.shutdown(wait=True)
     for future in pending:
@@ -224,10 +272,10 @@ def _remove_stale_temporaries(content_dir: Path) -> None:
                 leftover.unlink()
 
 
-def _duplicate_of(article: SeedArticle, state: _ContentState) -> str | None:
-    if article.source_url:
-        page = state.by_url.get(urls.normalise_url(article.source_url))
-        if page:
-            return page
-    fingerprint = text_fingerprint(article.body)
-    return state.by_text.get(fingerprint) if fingerprint else None
+def _duplicate_of(page: _Page, state: _ContentState) -> str | None:
+    """The page already holding the same story (same source URL, or same text), if any."""
+    if page.source_url:
+        found = state.by_url.get(page.source_url)
+        if found:
+            return found
+    return state.by_text.get(page.fingerprint) if page.fingerprint else None

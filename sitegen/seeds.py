@@ -18,6 +18,7 @@ Header, body and trailer are cut at the first and the last ``---`` line, since b
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -135,7 +136,7 @@ class _Sections:
 
 def _split_sections(lines: list[Line]) -> _Sections:
     """Cut at the first and the last ``---`` line, keeping a non-trailer tail in the body."""
-    seps = [i for i, (_, text) in enumerate(lines) if _SEPARATOR.match(text)]
+    seps = [i for i, (_, text) in enumerate(lines) if "---" in text and _SEPARATOR.match(text)]
     if len(seps) >= 2:
         first, last = seps[0], seps[-1]
         tail = lines[last + 1:]
@@ -683,8 +684,8 @@ def _title_word(word: str, first: bool, min_len: int) -> str:
 def _strip_dateline(body: list[Line]) -> tuple[_Dateline | None, list[Line]]:
     """Find the dateline opening the first paragraph (or, when unmistakable, one of the next
     few, after photo captions and credits) and remove it from the body."""
-    starts = [i for i, (_, text) in enumerate(body) if text.strip() and (i == 0 or not body[i - 1][1].strip())]
-    for number, index in enumerate(starts[:_DATELINE_PARAGRAPHS]):
+    starts = (i for i, (_, text) in enumerate(body) if text.strip() and (i == 0 or not body[i - 1][1].strip()))
+    for number, index in enumerate(itertools.islice(starts, _DATELINE_PARAGRAPHS)):
         found = find_dateline(body[index][1].strip()[:400])
         if found is not None and (number == 0 or found.strong):
             return _remove_dateline(body, index, found)

@@ -108,14 +108,17 @@ def compile_topics(topics: tuple[Topic, ...]) -> TopicMatcher:
 
 
 def _keywords(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Matches of ``pattern`` in ``text``, dropping false plurals ("deporte" in "deportees")."""
+    """Matches of ``pattern`` in ``text``, dropping false plurals ("deporte" in "deportees"):
+    after one, the scan resumes a character further on."""
     position = 0
-    while match := pattern.search(text, position):
-        if match.group(2) == "es" and match.group(1)[-1] in _VOWELS:
-            position = match.start() + 1
-            continue
-        yield match
-        position = match.end()
+    while True:
+        for match in pattern.finditer(text, position):
+            if match.group(2) == "es" and match.group(1)[-1] in _VOWELS:
+                position = match.start() + 1
+                break
+            yield match
+        else:
+            return
 
 
 def _canonical(text: str) -> str:
