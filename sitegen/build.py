@@ -54,7 +54,10 @@ def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool,
     content = read_content(config, records, jobs, seen)
     imported = ImportResult()
     if do_import:
-        imported = import_seeds(config, content.pages, jobs)
+        seeds_seen = cache.load("seen:seeds") or {}
+        imported = import_seeds(config, content.pages, jobs, seeds_seen)
+        if imported.seen != seeds_seen:
+            cache.store("seen:seeds", imported.seen)
         if reread and (imported.created or imported.updated):
             content = read_content(config, records, jobs, content.seen)
     cache.keep_records(records, set(content.record_keys), known, PageRecord.light)
@@ -98,7 +101,7 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float) -> Bu
         last = cache.last_build(config.output_dir)
         if last is not None and last[0] == inputs and output_intact(config, cache):
             return replace(last[1], seconds=time.perf_counter() - started, written=0,
-                           removed=0, imported=0, changed=())
+                           removed=0, imported=0, rendered=0, changed=())
         result = _full_pipeline(config, cache, do_import, jobs, started)
         cache.set_last_build(config.output_dir, (inputs, result) if result.built else None)
         return result
@@ -122,6 +125,6 @@ def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs:
     return BuildResult(
         diagnostics=tuple(report.items), pages=len(kinds), articles=len(index.articles),
         topics=len(index.topics), sources=len(index.sources), feeds=kinds.count("feed"),
-        written=len(outcome.written), removed=len(outcome.removed),
+        written=len(outcome.written), removed=len(outcome.removed), rendered=outcome.rendered,
         imported=len(content.imported.created), seconds=time.perf_counter() - started,
         built=outcome.published, changed=tuple(sorted(outcome.written + outcome.removed)))

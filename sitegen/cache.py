@@ -22,7 +22,8 @@ from . import __version__
 from .markup import SETTINGS_KEY
 
 FILE_NAME = "build.sqlite"
-LAYOUT = 2   # bump when what the cache keeps changes shape
+COMPACT_AFTER = 500   # record changes kept as rows before the blob is rewritten
+LAYOUT = 3   # bump when what the cache keeps changes shape
 _SCHEMA = f"{__version__}|{SETTINGS_KEY}|{pickle.HIGHEST_PROTOCOL}|{LAYOUT}"
 
 
@@ -42,14 +43,15 @@ class BuildCache:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(
                 "CREATE TABLE IF NOT EXISTS kv (name TEXT PRIMARY KEY, value BLOB);"
-                "CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value TEXT);")
+                "CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value TEXT);"
+                "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value BLOB);")
             row = db.execute("SELECT value FROM kv WHERE name='schema'").fetchone()
         except sqlite3.DatabaseError:   # not a cache file any more: start afresh
             if self.path is not None:
                 self.path.unlink(missing_ok=True)
             return self._open()
         if row is None or row[0] != _SCHEMA:
-            db.executescript("DELETE FROM kv; DELETE FROM html;")
+            db.executescript("DELETE FROM kv; DELETE FROM html; DELETE FROM records;")
             db.execute("INSERT INTO kv VALUES ('schema', ?)", (_SCHEMA,))
         return db
 
@@ -58,15 +60,33 @@ class BuildCache:
 
     # page records ---------------------------------------------------------------------
     def records(self) -> dict[str, object]:
-        """Every cached page record, by key (one blob: loading 10,000 is one unpickling)."""
-        return self.load("records") or {}
+        """Every cached page record, by key: one blob (loading 10,000 is one unpickling)
+        and the few changes made since it was written, as rows (a NULL row: forgotten)."""
+        found = self.load("records") or {}
+        for key, value in self.db.execute("SELECT key, value FROM records"):
+            try:
+                found[key] = pickle.loads(value)
+            except Exception:   # NULL (forgotten), or from an incompatible build
+                found.pop(key, None)
+        return found
 
     def keep_records(self, records: dict[str, object], used: set[str], known: set[str],
                      light=lambda record: record) -> None:
         """Keep the records of ``used`` keys (``light`` of each: what the cache holds of
-        it) and forget the others; nothing is written when that set did not change."""
-        if used != known:
-            self.store("records", {key: light(records[key]) for key in sorted(used)})
+        it) and forget the others. A few changes are written as rows; the blob is written
+        again only when they add up."""
+        added, gone = used - known, known - used
+        if not added and not gone:
+            return
+        pending = self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+        with self._transaction():
+            if pending + len(added) + len(gone) > COMPACT_AFTER:
+                self.db.execute("DELETE FROM records")
+                self.store("records", {key: light(records[key]) for key in sorted(used)})
+                return
+            self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", [
+                *[(k, pickle.dumps(light(records[k]), pickle.HIGHEST_PROTOCOL)) for k in added],
+                *[(k, None) for k in gone]])
 
     # named values -------------------------------------------------------------------------
     def load(self, name: str):

@@ -108,7 +108,8 @@ def _build(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> i
         return EXIT_REJECTED
     rows = [("Pages", result.pages), ("Articles", result.articles), ("Topics", result.topics),
             ("Sources", result.sources), ("Feeds", result.feeds),
-            ("New from seeds", result.imported),
+            ("New from seeds", result.imported), ("Rendered", result.rendered),
+            ("Files written", result.written),
             ("Warnings", sum(d.level == "warning" for d in result.diagnostics)),
             ("Errors", sum(d.level == "error" for d in result.diagnostics))]
     printer.say("\n".join(f"  {name:<15}| {value:>6}" for name, value in rows))

@@ -1,4 +1,4 @@
-"""Small file-system helpers shared by the importer and the writer."""
+"""Small file-system helpers shared by the reader, the importer and the writer."""
 
 from __future__ import annotations
 
@@ -28,3 +28,17 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
 def relative_posix(path: Path, start: Path) -> str:
     """``path`` relative to ``start`` with forward slashes."""
     return path.relative_to(start).as_posix()
+
+
+FileSig = tuple[int, int, int, int]   # size, mtime_ns, ctime_ns, inode
+RACY_NS = 2_000_000_000   # file times are coarse (a clock tick; 2 s on some file systems)
+
+
+def file_sig(info: os.stat_result, now_ns: int) -> FileSig | None:
+    """What tells, without reading a file, that it is the same as when last read: any
+    write changes its ctime, a replacement its inode. None for a file changed so recently
+    that a second write could still carry the same times (as git's "racily clean"
+    entries): such a file is read again next time."""
+    if now_ns - max(info.st_mtime_ns, info.st_ctime_ns) < RACY_NS:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)

@@ -15,6 +15,7 @@ importer wrote it. A page whose text no longer matches ``import_hash`` has been 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from . import dates, frontmatter, urls
 from .config import SiteConfig
 from .errors import Diagnostic, warning
 from .digests import short_hash, text_fingerprint
-from .fsutil import atomic_write, relative_posix
+from .fsutil import FileSig, atomic_write, file_sig, relative_posix
 from .model import PageInfo, SeedArticle
 from .parallel import parallel_imap
 from .seeds import decode_seed, parse_seed
@@ -35,11 +36,15 @@ from .topics import TopicMatcher, compile_topics
 SEED_SUFFIXES = (".txt", ".md", ".markdown")
 
 
+SeedsSeen = dict[str, tuple[FileSig | None, str]]   # seed file name -> (signature, hash)
+
+
 @dataclass(frozen=True)
 class ImportResult:
     created: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    seen: SeedsSeen = field(default_factory=dict)   # each seed's signature and hash
 
 
 @dataclass
@@ -123,11 +128,21 @@ def _exists(path: Path, listed: dict[Path, frozenset[str] | None]) -> bool:
     return (names is None or path.name.lower() in names) and path.exists()
 
 
-def _seed_files(seeds_dir: Path) -> list[Path]:
+def _seed_files(seeds_dir: Path) -> list[tuple[str, os.stat_result]]:
+    """The names of the seed files, sorted, each with its ``stat``."""
     if not seeds_dir.is_dir():
         return []
-    return sorted(p for p in seeds_dir.iterdir()
-                  if p.is_file() and p.suffix.lower() in SEED_SUFFIXES and not p.name.startswith("."))
+    found = []
+    with os.scandir(seeds_dir) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.name.lower().endswith(SEED_SUFFIXES):
+                continue
+            try:
+                if entry.is_file():
+                    found.append((entry.name, entry.stat()))
+            except OSError:
+                continue
+    return sorted(found, key=lambda item: item[0])
 
 
 def _parse(path: Path, data: bytes, config: SiteConfig) -> tuple[SeedArticle | None, list[Diagnostic]]:
@@ -150,31 +165,49 @@ class _Candidate:
     existing: PageInfo | None
 
 
-def _candidates(config: SiteConfig, state: _ContentState,
-                problems: list[Diagnostic]) -> list[_Candidate]:
-    """Seeds that are new, or changed while their page was not edited."""
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _candidates(config: SiteConfig, state: _ContentState, problems: list[Diagnostic],
+                seen: SeedsSeen, now: SeedsSeen) -> list[_Candidate]:
+    """Seeds that are new, or changed while their page was not edited. A seed whose
+    signature is as in ``seen`` keeps its hash there and is read only if it is a
+    candidate; ``now`` receives every seed's signature and hash."""
     found = []
-    for seed_path in _seed_files(config.seeds_dir):
-        seed_file = f"seeds/{seed_path.name}"
+    started = time.time_ns()
+    for name, info in _seed_files(config.seeds_dir):
+        seed_file = f"seeds/{name}"
+        seed_path = os.path.join(config.seeds_dir, name)
+        sig = file_sig(info, started)
+        known = seen.get(name)
+        data = None
         try:
-            data = seed_path.read_bytes()
-        except OSError as exc:
-            problems.append(warning(seed_file, f"cannot read the seed: {exc.strerror}",
-                                    hint="check the file's permissions"))
-            continue
-        seed_hash = short_hash(data)
-        existing = state.by_seed.get(seed_path.name)
-        if existing is not None:
-            if existing.seed_hash == seed_hash:
+            if sig is not None and known is not None and known[0] == sig:
+                seed_hash = known[1]
+            else:
+                data = _read(seed_path)
+                seed_hash = short_hash(data)
+            now[name] = (sig, seed_hash)
+            existing = state.by_seed.get(name)
+            if existing is not None and existing.seed_hash == seed_hash:
                 continue
-            if existing.edited:
+            if existing is not None and existing.edited:
                 problems.append(warning(
                     seed_file, f"the seed changed since it was imported, and {existing.path} "
                     "was edited since: both left as they are",
                     hint=f"copy what you need from the seed into {existing.path} by hand, then "
                          f"set 'seed_hash: {seed_hash}' there to acknowledge the new version"))
                 continue
-        found.append(_Candidate(seed_path, data, seed_hash, existing))
+            if data is None:
+                data = _read(seed_path)
+                seed_hash = short_hash(data)
+        except OSError as exc:
+            problems.append(warning(seed_file, f"cannot read the seed: {exc.strerror}",
+                                    hint="check the file's permissions"))
+            continue
+        found.append(_Candidate(Path(seed_path), data, seed_hash, existing))
     return found
 
 
@@ -207,21 +240,26 @@ def _render(candidate: _Candidate, config: SiteConfig,
                  fingerprint=text_fingerprint(article.body)), problems
 
 
-def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1) -> ImportResult:
+def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
+                 seen: SeedsSeen | None = None) -> ImportResult:
     """Bring every new or changed seed into content/, following the no-data-loss rules.
-    ``pages`` describes every file already in content/ (``reader.read_content``). Seeds
-    are parsed and rendered on ``jobs`` cores; duplicates are decided and pages written
-    in seed order."""
+    ``pages`` describes every file already in content/ (``reader.read_content``);
+    ``seen``, each seed's signature and hash as the last import found them (see
+    :func:`_candidates`). Seeds are parsed and rendered on ``jobs`` cores; duplicates are
+    decided and pages written in seed order."""
     _remove_stale_temporaries(config.content_dir)
     state = _ContentState()
     for info in pages:
         state.remember(info)
     root = config.content_dir.parent
-    state.paths = {root / info.path for info in pages}
     created: list[str] = []
     updated: list[str] = []
     problems: list[Diagnostic] = []
-    candidates = _candidates(config, state, problems)
+    now: SeedsSeen = {}
+    candidates = _candidates(config, state, problems, seen or {}, now)
+    if not candidates:
+        return ImportResult((), (), tuple(problems), now)
+    state.paths = {root / info.path for info in pages}
     matcher = compile_topics(tuple(config.topics))
 
     def render(batch: Sequence[_Candidate]) -> list[tuple[_Page | None, list[Diagnostic]]]:
@@ -260,7 +298,7 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1) -
     writer.shutdown(wait=True)
     for future in pending:
         future.result()    # a failed write is an error, not a silent gap
-    return ImportResult(tuple(created), tuple(updated), tuple(problems))
+    return ImportResult(tuple(created), tuple(updated), tuple(problems), now)
 
 
 def _remove_stale_temporaries(content_dir: Path) -> None:

@@ -163,6 +163,7 @@ class BuildResult:
     sources: int = 0
     feeds: int = 0
     written: int = 0                # files whose bytes changed
+    rendered: int = 0               # pages rendered (the others were known unchanged)
     removed: int = 0
     changed: tuple[str, ...] = ()   # output paths written or removed, for live reload
     imported: int = 0

@@ -15,13 +15,14 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, MutableMapping
 
 from . import dates, frontmatter, urls
 from .config import SiteConfig
 from .errors import Diagnostic, error, warning
 from .digests import page_hash, text_fingerprint
-from .fsutil import relative_posix
+from .fsutil import FileSig, file_sig
 from .model import Article, PageInfo, Topic
 from .parallel import parallel_map
 from .text import reading_minutes, summarize, xml_safe
@@ -37,8 +38,7 @@ READER_VERSION = "1"   # bump when reading a page gives something else for the s
 _SEED_LINE = re.compile(r"^seed:[ \t]*['\"]?([^'\"\s]+)", re.M)
 
 
-FileSig = tuple[int, int, int, int]   # size, mtime_ns, ctime_ns, inode
-Seen = dict[str, tuple[FileSig | None, str]]  # content file -> (its signature, its record key)
+Seen = dict[str, tuple[FileSig | None, str]]  # content file -> (signature, record key)
 
 
 @dataclass(frozen=True)
@@ -335,17 +335,14 @@ def read_file(file: str, data: bytes, config: SiteConfig, key: str = "") -> Page
     return PageRecord(article, explicit, new_topics, tuple(problems), info)
 
 
-RACY_NS = 2_000_000_000   # file times are coarse (a clock tick; 2 s on some file systems)
-
-
-def file_sig(info: os.stat_result, now_ns: int) -> FileSig | None:
-    """What tells, without reading a file, that it is the same as when last read: any
-    write changes its ctime, a replacement its inode. None for a file changed so recently
-    that a second write could still carry the same times (as git's "racily clean"
-    entries): such a file is read again next time."""
-    if now_ns - max(info.st_mtime_ns, info.st_ctime_ns) < RACY_NS:
-        return None
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+def content_files(folder: Path) -> list[str]:
+    """The ``.md`` files below ``folder`` (symbolic links to folders are not followed), as
+    paths relative to its parent, in the order of their path components."""
+    found = []
+    for current, _, names in os.walk(folder):
+        prefix = os.path.relpath(current, folder.parent).replace(os.sep, "/")
+        found += [f"{prefix}/{name}" for name in names if name.endswith(".md")]
+    return sorted(found, key=lambda file: file.split("/"))
 
 
 def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | None = None,
@@ -360,20 +357,21 @@ def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | No
     problems: list[Diagnostic] = []
     root = config.content_dir.parent
     settings = reader_settings(config)
-    paths = sorted(config.content_dir.rglob("*.md")) if config.content_dir.is_dir() else []
     files: list[tuple[str, str | None]] = []      # (file, record key or None if unreadable)
     missing: list[tuple[str, bytes, str]] = []
     now: Seen = {}
     started = time.time_ns()
-    for path in paths:
-        file = relative_posix(path, root)
+    base = str(root) + os.sep
+    for file in content_files(config.content_dir):
+        path = base + file
         try:
-            sig = file_sig(path.stat(), started)
+            sig = file_sig(os.stat(path), started)
             known = seen.get(file)
             if sig is not None and known is not None and known[0] == sig and known[1] in cache:
                 key = known[1]
             else:
-                data = path.read_bytes()
+                with open(path, "rb") as handle:
+                    data = handle.read()
                 key = record_key(settings, file, data)
                 if key not in cache:
                     missing.append((file, data, key))
