@@ -160,6 +160,149 @@ def test_site_templates_override_one_block_of_one_template(site: Site):
     assert "Back to Topics" in site.read("topics/economy/index.html")
 
 
+def test_site_templates_override_the_teaser_partial(site: Site):
+    _news_site(site)
+    site.write("templates/_teaser.html",
+               '<article class="my-teaser"><a href="{{ article | article_href }}">'
+               '{{ article.title }}</a> h{{ heading_level }}</article>\n')
+    result = site.run("build")
+    assert result.code == 0, result.err
+    home = site.read("index.html")
+    assert ('<article class="my-teaser"><a href="2024/03/05/second-story/">Second story</a> h2'
+            in home)
+    article = site.read(ARTICLE)
+    assert ('<article class="my-teaser"><a href="../../../../2024/03/04/first-story/">'
+            'First story</a> h3') in article                        # related, nested heading
+    assert "teaser__title" not in home + article
+
+
+# --- the teaser() global, filters and links --------------------------------------------------
+
+def _theme_and_articles(site: Site):
+    from sitegen.config import load_config
+    from sitegen.indexes import build_index
+    from sitegen.reader import read_content
+    from sitegen.theme import Theme
+
+    config = load_config(site.root / "site.yaml")
+    content = read_content(config)
+    index = build_index(content.articles, content.topics)
+    return (lambda: Theme(config, index.topics, index.sources)), index.articles
+
+
+PAGES = ("", "page/2/", "topics/economy/", "topics/economy/page/2/", "topics/climate/",
+         "sources/reuters/", "2024/", "2024/03/05/", "2024/03/05/second-story/",
+         "2024/03/04/first-story/", "search/")
+
+
+def _teaser_via_global(theme, article, level: int, page: str) -> str:
+    from functools import partial
+
+    from sitegen import urls
+    return theme.env.from_string("{{ teaser(a, n) }}").render(
+        a=article, n=level, page_url=page, url=partial(urls.relative, page))
+
+
+def _teaser_rendered_directly(theme, article, level: int, page: str) -> str:
+    from functools import partial
+
+    from sitegen import urls
+    return theme.env.get_template("_teaser.html").render(
+        article=article, heading_level=level, url=partial(urls.relative, page),
+        abs_url=theme.abs_url)
+
+
+def test_teaser_is_the_partial_rendered_for_each_page_whatever_the_order(site: Site):
+    _news_site(site)
+    make_theme, articles = _theme_and_articles(site)
+    assert all(a.digest for a in articles)
+    cases = [(a, level, page) for a in articles for level in (2, 3) for page in PAGES]
+    theme = make_theme()
+    expected = [_teaser_rendered_directly(theme, *case) for case in cases]
+    first = [_teaser_via_global(theme, *case) for case in cases]
+    again = [_teaser_via_global(theme, *case) for case in cases]              # from the cache
+    backwards = make_theme()
+    reverse = [_teaser_via_global(backwards, *case) for case in reversed(cases)][::-1]
+    small = make_theme()
+    small.teaser_cache_size = 2                                   # forgets as it goes
+    forgetful = [_teaser_via_global(small, *case) for case in cases + cases[::-1]]
+    assert first == expected and again == expected and reverse == expected
+    assert forgetful == expected + expected[::-1] and len(small._teasers) == 2
+    economy = next(a for a in articles if a.slug == "first-story")
+    on_topic_page = _teaser_via_global(theme, economy, 2, "topics/economy/")
+    assert 'href="./">Economy</a>' in on_topic_page                  # a link to the page itself
+    assert '<h3 class="teaser__title"' in _teaser_via_global(theme, economy, 3, "")
+    assert 'href="../../../../2024/03/04/first-story/"' in _teaser_via_global(
+        theme, economy, 2, "2024/03/05/second-story/")
+
+
+def test_teaser_of_an_edited_article_is_rendered_again(site: Site):
+    from dataclasses import replace
+
+    _news_site(site)
+    make_theme, articles = _theme_and_articles(site)
+    theme = make_theme()
+    article = articles[0]
+    before = _teaser_via_global(theme, article, 2, "")
+    edited = replace(article, title="A new headline", digest=article.digest + "x")
+    after = _teaser_via_global(theme, edited, 2, "")
+    assert "A new headline" in after and article.title in before and before != after
+    no_digest = replace(article, title="Not cached", digest="")     # never cached
+    assert "Not cached" in _teaser_via_global(theme, no_digest, 2, "")
+    assert _teaser_via_global(theme, replace(no_digest, title="Still not"), 2, "") != \
+        _teaser_via_global(theme, no_digest, 2, "")
+
+
+@pytest.mark.parametrize("partial_text", [
+    # links to the home page and to the page itself, and one the partial changes
+    '<a href="{{ url(urls.home()) }}">home</a> <a href="{{ url(urls.topics()) }}">topics</a>'
+    '<a href="{{ article | article_href }}#top">{{ article.title }}</a>\n',
+    '<a href="{{ (article | article_href) | upper }}">{{ article.title }}</a>\n',
+    '<a href="{{ url("odd & name/") }}">{{ article.title }}</a>{{ url("é/") }}\n',
+    '<a href="{{ url(urls.topics()) | replace("topics", "subjects") }}">{{ article.title }}</a>\n',
+])
+def test_teaser_partials_of_other_themes_get_the_same_links(site: Site, partial_text: str):
+    _news_site(site)
+    site.write("templates/_teaser.html", partial_text)
+    make_theme, articles = _theme_and_articles(site)
+    theme = make_theme()
+    for page in PAGES + ("topics/",):
+        for article in articles:
+            assert _teaser_via_global(theme, article, 2, page) == \
+                _teaser_rendered_directly(theme, article, 2, page)
+    assert "_teaser.html" in theme.implicit_templates
+
+
+def test_link_filters_and_links_global_match_url_and_urls(site: Site):
+    from functools import partial
+
+    from sitegen import urls
+
+    _news_site(site)
+    make_theme, articles = _theme_and_articles(site)
+    theme = make_theme()
+    article = articles[0]
+    source = "{{ a | article_href }}|{{ 'economy' | topic_href }}|{{ 'reuters' | source_href }}|" \
+             "{{ links.home | url }}|{{ links.topics | url }}|{{ links.sources | url }}|" \
+             "{{ links.archive | url }}|{{ links.rss | url }}|{{ links.atom | url }}|" \
+             "{{ links.style | url }}|{{ links.favicon | url }}|{{ links.search | url }}|" \
+             "{{ links.rss | abs_url }}|{{ 'a b/' | abs_url }}|" \
+             "{{ a.topics | known_topics | map(attribute='name') | join(',') }}"
+    for page in PAGES:
+        link = partial(urls.relative, page)
+        got = theme.env.from_string(source).render(a=article, page_url=page, url=link)
+        want = "|".join([
+            link(urls.article(article.date, article.slug)), link(urls.topic("economy")),
+            link(urls.source("reuters")), link(urls.home()), link(urls.topics()),
+            link(urls.sources()), link(urls.archive()), link(urls.feed("", "rss")),
+            link(urls.feed("", "atom")), link(urls.static("style.css")),
+            link(urls.static("favicon.svg")), link(urls.search()),
+            urls.absolute("https://example.org/news/", urls.feed("", "rss")),
+            urls.absolute("https://example.org/news/", "a b/"),
+            ",".join(theme.env.globals["topics"][t].name for t in article.topics)])
+        assert got == want, page
+
+
 # --- search ----------------------------------------------------------------------------------
 
 def test_search_page_and_header_box_by_default(news: Site):
