@@ -35,15 +35,36 @@ def _token(article: Article | None) -> str:
     return f"{article.digest}/{article.slug}" if article.digest else repr(article)
 
 
-def _tokens(articles: Sequence[Article]) -> str:
-    return "\x01".join([_token(a) for a in articles])
-
-
 class _Routes:
     """Builds the job families of one site; holds only the config and the index."""
 
     def __init__(self, index: SiteIndex, config: SiteConfig):
         self.index, self.config = index, config
+        self._token_of = {id(a): _token(a) for a in index.articles}
+
+    def tokens(self, articles: Sequence[Article]) -> str:
+        """The versions of ``articles`` in one string (tokens made once per article)."""
+        known = self._token_of
+        return "\x01".join([known.get(id(a)) or _token(a) for a in articles])
+
+    def paged(self, name: str, template: str, items: Sequence[Article],
+              url_of: Callable[[int], str], title: str, shared_key: str,
+              **context: Any) -> list[Family]:
+        """A paginated list as one family per page: a page's key covers its items, its
+        number, the page count and ``shared_key`` (what the shared ``context`` is made
+        of), so an edit re-makes only the pages showing the edited article."""
+        families = []
+        for pager in paginate(items, self.config.per_page, url_of):
+            key = _digest(name, str(pager.number), str(pager.total), shared_key,
+                          self.tokens(pager.items))
+
+            def make(pager=pager) -> list[RenderJob]:
+                return [self.page(template, pager.url, title, pager=pager,
+                                  lastmod=_lastmod(pager.items), **context)]
+
+            families.append(Family(f"{name}#{pager.number}", key, make,
+                                   lambda pager=pager: [(pager.url, _lastmod(pager.items))]))
+        return families
 
     def page(self, template: str, url: str, title: str, *, description: str = "",
              canonical: str | None = None, lastmod: datetime | None = None,
@@ -57,32 +78,16 @@ class _Routes:
         )
         return RenderJob(template, url, urls.output_path(url), context, kind)
 
-    def listing(self, template: str, items: Sequence[Article], url_of: Callable[[int], str],
-                title: str, **context: Any) -> list[RenderJob]:
-        """One job per page of a paginated list."""
-        pages = paginate(items, self.config.per_page, url_of)
-        return [self.page(template, pager.url, title, pager=pager, lastmod=_lastmod(pager.items), **context)
-                for pager in pages]
-
-    def list_entries(self, items: Sequence[Article],
-                     url_of: Callable[[int], str]) -> list[tuple[str, datetime | None]]:
-        return [(pager.url, _lastmod(pager.items))
-                for pager in paginate(items, self.config.per_page, url_of)]
-
-    def home(self) -> Family:
+    def home(self) -> list[Family]:
         articles = self.index.articles
-
-        def make() -> list[RenderJob]:
-            latest_day = f"{articles[0].date:%Y/%m/%d}" if articles else None
-            counts = Counter(t for a in self.index.by_day.get(latest_day, ()) for t in a.topics)
-            of_the_day = [(self.index.topics[slug], n) for slug, n in
-                          sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-                          if slug in self.index.topics]
-            return self.listing("index.html", articles, urls.home, self.config.title,
-                                topics_of_the_day=of_the_day)
-
-        return Family("home", _digest("home", _tokens(articles)), make,
-                      lambda: self.list_entries(articles, urls.home))
+        latest_day = f"{articles[0].date:%Y/%m/%d}" if articles else None
+        counts = Counter(t for a in self.index.by_day.get(latest_day, ()) for t in a.topics)
+        of_the_day = [(self.index.topics[slug], n) for slug, n in
+                      sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                      if slug in self.index.topics]
+        return self.paged("home", "index.html", articles, urls.home, self.config.title,
+                          repr([(t.slug, n) for t, n in of_the_day]),
+                          topics_of_the_day=of_the_day)
 
     def article(self, article: Article, previous: Article | None, newer: Article | None,
                 related: Sequence[Article]) -> RenderJob:
@@ -108,7 +113,8 @@ class _Routes:
         older, newer, related = self.index.previous, self.index.next, self.index.related
         for a in self.index.articles:
             p, n, r = older.get(a.id), newer.get(a.id), related.get(a.id, ())
-            key = _digest(_token(a), _token(p), _token(n), _tokens(r))
+            key = _digest(self.tokens([a]), self.tokens([p]) if p else "-",
+                          self.tokens([n]) if n else "-", self.tokens(r))
             families.append(Family(
                 f"article:{a.id}", key, lambda a=a, p=p, n=n, r=r: [self.article(a, p, n, r)],
                 lambda a=a: [(urls.article(a.date, a.slug), a.updated or a.date)]))
@@ -122,23 +128,19 @@ class _Routes:
         children_of = {"year": self.index.by_month, "month": self.index.by_day}
         for period, groups_by_key, fmt, url_of in groups:
             for key, items in groups_by_key.items():
-                pages = (lambda n, base=url_of(key): urls.paged(base, n))
-
-                def make(period=period, key=key, items=items, fmt=fmt, pages=pages):
-                    title = human(items[0].date, fmt)
-                    children = [(_child_label(k, period), urls.month(k) if period == "year"
-                                 else urls.day(k), len(v))
-                                for k, v in children_of.get(period, {}).items()
-                                if k.startswith(key + "/")]
-                    parent = None if period == "year" else (
-                        (key[:4], urls.year(key[:4])) if period == "month"
-                        else (human(items[0].date, "%B %Y"), urls.month(key[:7])))
-                    return self.listing("date.html", items, pages, title, period=period,
-                                        key=key, children=children, parent=parent)
-
-                families.append(Family(f"{period}:{key}", _digest(period, key, _tokens(items)),
-                                       make, lambda items=items, pages=pages:
-                                       self.list_entries(items, pages)))
+                title = human(items[0].date, fmt)
+                children = [(_child_label(k, period), urls.month(k) if period == "year"
+                             else urls.day(k), len(v))
+                            for k, v in children_of.get(period, {}).items()
+                            if k.startswith(key + "/")]
+                parent = None if period == "year" else (
+                    (key[:4], urls.year(key[:4])) if period == "month"
+                    else (human(items[0].date, "%B %Y"), urls.month(key[:7])))
+                families += self.paged(
+                    f"{period}:{key}", "date.html", items,
+                    lambda n, base=url_of(key): urls.paged(base, n), title,
+                    repr((title, children, parent)), period=period, key=key,
+                    children=children, parent=parent)
         return families
 
     def _newest(self) -> datetime | None:
@@ -174,29 +176,28 @@ class _Routes:
             lambda: [(directory, lastmod)])]
         for thing, _ in entries:
             items = groups[thing.slug]
-            pages = (lambda n, slug=thing.slug: url_of(slug, n))
-
-            def make(thing=thing, items=items, pages=pages) -> list[RenderJob]:
-                section = url_of(thing.slug)
-                description = ((getattr(thing, "description", "") or f"News about {thing.name}")
-                               if kind == "topics" else f"Articles from {thing.name}")
-                feeds = {"rss": urls.feed(section, "rss"), "atom": urls.feed(section, "atom")}
-                extra = {"source_home": _source_home(items)} if kind == "sources" else {}
-                return [*self.listing(f"{singular}.html", items, pages, thing.name,
-                                      description=description, section_feeds=feeds,
-                                      **{singular: thing}, **extra),
-                        *feed_jobs(f"{self.config.title}: {thing.name}", description, section,
-                                   section, items, self.config.feeds.limit,
-                                   self.config.feeds.full_content)]
-
-            families.append(Family(f"{singular}:{thing.slug}",
-                                   _digest(kind, thing.slug, _tokens(items)), make,
-                                   lambda items=items, pages=pages: self.list_entries(items, pages)))
+            section = url_of(thing.slug)
+            description = ((getattr(thing, "description", "") or f"News about {thing.name}")
+                           if kind == "topics" else f"Articles from {thing.name}")
+            feeds = {"rss": urls.feed(section, "rss"), "atom": urls.feed(section, "atom")}
+            extra = {"source_home": _source_home(items)} if kind == "sources" else {}
+            families += self.paged(
+                f"{singular}:{thing.slug}", f"{singular}.html", items,
+                lambda n, slug=thing.slug: url_of(slug, n), thing.name,
+                repr((description, extra)), description=description, section_feeds=feeds,
+                **{singular: thing}, **extra)
+            latest = items[:self.config.feeds.limit]
+            families.append(Family(
+                f"{singular}-feeds:{thing.slug}",
+                _digest(kind, thing.slug, description, self.tokens(latest)),
+                lambda thing=thing, section=section, description=description, latest=latest:
+                feed_jobs(f"{self.config.title}: {thing.name}", description, section, section,
+                          latest, self.config.feeds.limit, self.config.feeds.full_content)))
         return families
 
     def site_feeds(self) -> Family:
         items = self.index.articles[:self.config.feeds.limit]
-        return Family("feeds", _digest("feeds", _tokens(items)), lambda: feed_jobs(
+        return Family("feeds", _digest("feeds", self.tokens(items)), lambda: feed_jobs(
             self.config.title, self.config.description or self.config.title, "", urls.home(),
             items, self.config.feeds.limit, self.config.feeds.full_content))
 
@@ -244,7 +245,7 @@ def _source_home(items: Sequence[Article]) -> str | None:
 def site_families(index: SiteIndex, config: SiteConfig) -> list[Family]:
     """Every job family of the site, in a stable order."""
     routes = _Routes(index, config)
-    pages = [routes.home(), *routes.articles(), *routes.dates(), routes.archive(),
+    pages = [*routes.home(), *routes.articles(), *routes.dates(), routes.archive(),
              *routes.sections("topics"), *routes.sections("sources")]
     return [*pages, *routes.search(), routes.site_feeds(), routes.extras(pages)]
 

@@ -346,7 +346,7 @@ def _read_trailer(trailer: list[Line], file: str) -> tuple[str | None, str | Non
         found = _URL_LINE.match(text)
         if found:
             candidate = found.group("a") or found.group("b") or found.group("c")
-            if urlsplit(candidate).scheme.lower() in ("http", "https") and urlsplit(candidate).netloc:
+            if _is_web_url(candidate):
                 url = url or candidate
             else:
                 diagnostics.append(warning(file, f"ignored the source URL {candidate[:80]!r}: only http(s) "
@@ -357,12 +357,24 @@ def _read_trailer(trailer: list[Line], file: str) -> tuple[str | None, str | Non
     return url, publisher, diagnostics
 
 
+def _is_web_url(text: str) -> bool:
+    """An http(s) URL with a host (a malformed one, such as ``https://[``, is not)."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
 def clean_publisher(text: str) -> str:
     """A publisher name as plain text; a URL or bare host becomes the host without ``www.``."""
     name = clean_inline(text)
     name = re.sub(r"\s*[|–—-]\s*by:?\s+.*$", "", name, flags=re.I)  # "SITE | BY: AUTHOR"
     if re.match(r"^[a-z][\w+.-]*://", name, re.I) or re.match(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+/?$", name):
-        host = urlsplit(name if "://" in name else "http://" + name).hostname or name
+        try:
+            host = urlsplit(name if "://" in name else "http://" + name).hostname or name
+        except ValueError:       # "https://[" and other malformed addresses
+            return name
         return _strip_www(host)
     return name
 

@@ -32,6 +32,7 @@ class TemplateDeps:
         self.implicit = tuple(implicit)
         self._refs: dict[str, tuple[str, list[str] | None]] = {}
         self._digests: dict[str, str] = {}
+        self._digests_of: dict[tuple[str, ...], str] = {}
         self._everything: str | None = None
 
     def digest(self, name: str) -> str:
@@ -40,10 +41,13 @@ class TemplateDeps:
             self._digests[name] = self._closure_digest((name, *self.implicit))
         return self._digests[name]
 
-    def digest_of(self, names: Iterable[str]) -> str:
+    def digest_of(self, names: tuple[str, ...]) -> str:
         """One digest for the closures of several templates."""
-        return hashlib.blake2b("\x00".join(self.digest(n) for n in sorted(set(names))).encode(),
-                               digest_size=16).hexdigest()
+        if names not in self._digests_of:
+            self._digests_of[names] = hashlib.blake2b(
+                "\x00".join(self.digest(n) for n in sorted(set(names))).encode(),
+                digest_size=16).hexdigest()
+        return self._digests_of[names]
 
     def _closure_digest(self, roots: Iterable[str]) -> str:
         seen: dict[str, str] = {}

@@ -85,6 +85,19 @@ def json_for_script(data: Any) -> Markup:
     return Markup(text)
 
 
+def _bytecode_cache(config: SiteConfig) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the build cache's folder (Jinja2 checks each against its
+    source), so a build does not compile the theme again."""
+    if config.cache_dir is None:
+        return None
+    folder = config.cache_dir / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 class _Environment(jinja2.Environment):
     """A Jinja2 environment whose templates hold their globals in a plain dict.
 
@@ -123,7 +136,8 @@ class Theme:
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True, auto_reload=False)
+            keep_trailing_newline=True, auto_reload=False,
+            bytecode_cache=_bytecode_cache(config))
         self.env.filters.update(
             datefmt=partial(dates.human, fmt=config.date_format),
             isodate=dates.iso, rfc822=dates.rfc822,

@@ -368,3 +368,11 @@ def test_a_hostile_one_line_caption_is_parsed_quickly():
                             mtime=datetime(2024, 1, 1, tzinfo=timezone.utc), assume_year=None,
                             tz=timezone.utc)
     assert article is not None and time.perf_counter() - started < 5
+
+
+def test_a_malformed_source_url_is_ignored_with_a_warning():
+    article, diagnostics = parse("(AP)\n---\nhttps://[")
+    assert not any("could not parse" in d.message for d in diagnostics)
+    article, diagnostics = parse(seed("Text.", trailer="<https://[bad>\n**https://[**\n"))
+    assert article is not None and article.source_url is None
+    assert any("ignored the source URL" in d.message for d in diagnostics)
