@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from .cache import BuildCache
+from .cache import BuildCache, CacheMemory
 from .config import SiteConfig
 from .errors import Diagnostic, Report
 from .importer import ImportResult, import_seeds
@@ -78,13 +78,16 @@ def import_only(config: SiteConfig, jobs: int | None = None) -> ImportResult:
             cache.close()
 
 
-def build_site(config: SiteConfig, *, do_import: bool = True, jobs: int | None = None) -> BuildResult:
+def build_site(config: SiteConfig, *, do_import: bool = True, jobs: int | None = None,
+               memory: CacheMemory | None = None) -> BuildResult:
     """Build the site into ``config.output_dir``, re-rendering only what changed. The
-    previous output stays in place unless every page of the new one rendered."""
+    previous output stays in place unless every page of the new one rendered. A process
+    that builds again and again (the dev server) passes the same ``memory`` each time, so
+    what the cache holds is not loaded again."""
     started = time.perf_counter()
     check_output(config)
     with build_lock(config.cache_dir):
-        return _build(config, do_import, jobs or default_jobs(), started)
+        return _build(config, do_import, jobs or default_jobs(), started, memory)
 
 
 def _inputs(config: SiteConfig, do_import: bool) -> str:
@@ -94,8 +97,9 @@ def _inputs(config: SiteConfig, do_import: bool) -> str:
     return inputs_digest(f"{config!r}|{do_import}", folders, files)
 
 
-def _build(config: SiteConfig, do_import: bool, jobs: int, started: float) -> BuildResult:
-    cache = BuildCache(config.cache_dir)
+def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
+           memory: CacheMemory | None) -> BuildResult:
+    cache = BuildCache(config.cache_dir, memory)
     try:
         inputs = _inputs(config, do_import)
         last = cache.last_build(config.output_dir)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Iterable
 
@@ -27,14 +28,41 @@ LAYOUT = 3   # bump when what the cache keeps changes shape
 _SCHEMA = f"{__version__}|{SETTINGS_KEY}|{pickle.HIGHEST_PROTOCOL}|{LAYOUT}"
 
 
-class BuildCache:
-    """A connection to the cache file, or a throw-away in-memory cache."""
+class CacheMemory:
+    """What a long-running process (the dev server) keeps of the cache between builds, so
+    a rebuild does not load it again. It is trusted only while the cache file's
+    *generation* is the one it saw: every process that writes to the cache first writes a
+    new generation, so a build from another process (or a killed one) clears it."""
 
-    def __init__(self, folder: Path | None):
+    def __init__(self) -> None:
+        self.generation: object = None
+        self.values: dict[str, object] = {}
+
+
+class BuildCache:
+    """A connection to the cache file, or a throw-away in-memory cache; with a
+    :class:`CacheMemory`, values read once are kept there for the next build."""
+
+    def __init__(self, folder: Path | None, memory: CacheMemory | None = None):
         self.path = folder / FILE_NAME if folder is not None else None
         if self.path is not None:
             folder.mkdir(parents=True, exist_ok=True)
+        self.memory = memory or CacheMemory()
+        self._written = False
         self.db = self._open()
+        row = self.db.execute("SELECT value FROM kv WHERE name='generation'").fetchone()
+        generation = (str(self.path), row[0] if row else None)
+        if self.memory.generation != generation:
+            self.memory.values.clear()
+            self.memory.generation = generation
+
+    def _will_write(self) -> None:
+        """Mark the cache as changed (once per connection) before anything is written."""
+        if not self._written:
+            self._written = True
+            token = uuid.uuid4().hex
+            self.db.execute("INSERT OR REPLACE INTO kv VALUES ('generation', ?)", (token,))
+            self.memory.generation = (str(self.path), token)
 
     def _open(self) -> sqlite3.Connection:
         target = str(self.path) if self.path is not None else ":memory:"
@@ -53,6 +81,7 @@ class BuildCache:
         if row is None or row[0] != _SCHEMA:
             db.executescript("DELETE FROM kv; DELETE FROM html; DELETE FROM records;")
             db.execute("INSERT INTO kv VALUES ('schema', ?)", (_SCHEMA,))
+            self.memory.values.clear()
         return db
 
     def close(self) -> None:
@@ -62,12 +91,15 @@ class BuildCache:
     def records(self) -> dict[str, object]:
         """Every cached page record, by key: one blob (loading 10,000 is one unpickling)
         and the few changes made since it was written, as rows (a NULL row: forgotten)."""
+        if "records*" in self.memory.values:
+            return self.memory.values["records*"]
         found = self.load("records") or {}
         for key, value in self.db.execute("SELECT key, value FROM records"):
             try:
                 found[key] = pickle.loads(value)
             except Exception:   # NULL (forgotten), or from an incompatible build
                 found.pop(key, None)
+        self.memory.values["records*"] = found
         return found
 
     def keep_records(self, records: dict[str, object], used: set[str], known: set[str],
@@ -78,11 +110,14 @@ class BuildCache:
         added, gone = used - known, known - used
         if not added and not gone:
             return
+        self.memory.values["records*"] = {key: records[key] for key in used}
         pending = self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+        self._will_write()
         with self._transaction():
             if pending + len(added) + len(gone) > COMPACT_AFTER:
                 self.db.execute("DELETE FROM records")
                 self.store("records", {key: light(records[key]) for key in sorted(used)})
+                self.memory.values.pop("records", None)
                 return
             self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", [
                 *[(k, pickle.dumps(light(records[k]), pickle.HIGHEST_PROTOCOL)) for k in added],
@@ -90,15 +125,22 @@ class BuildCache:
 
     # named values -------------------------------------------------------------------------
     def load(self, name: str):
-        """A value kept under ``name`` by :meth:`store`, or None."""
+        """A value kept under ``name`` by :meth:`store`, or None. Treat it as read-only:
+        the memory may hand the same object to the next build."""
+        if name in self.memory.values:
+            return self.memory.values[name]
         row = self.db.execute("SELECT value FROM kv WHERE name=?", (name,)).fetchone()
         try:
-            return pickle.loads(row[0]) if row else None
+            value = pickle.loads(row[0]) if row else None
         except Exception:   # from an incompatible build: as if never stored
-            return None
+            value = None
+        self.memory.values[name] = value
+        return value
 
     def store(self, name: str, value) -> None:
         """Keep ``value`` (None forgets it)."""
+        self._will_write()
+        self.memory.values[name] = value
         if value is None:
             self.db.execute("DELETE FROM kv WHERE name=?", (name,))
         else:
@@ -107,7 +149,9 @@ class BuildCache:
 
     # rendered bodies --------------------------------------------------------------------
     def html_keys(self) -> set[str]:
-        return {row[0] for row in self.db.execute("SELECT key FROM html")}
+        if "html*" not in self.memory.values:
+            self.memory.values["html*"] = {row[0] for row in self.db.execute("SELECT key FROM html")}
+        return set(self.memory.values["html*"])
 
     def html(self, keys: Iterable[str]) -> dict[str, str]:
         keys = list(keys)
@@ -120,10 +164,14 @@ class BuildCache:
         return found
 
     def put_html(self, items: dict[str, str]) -> None:
+        self._will_write()
+        self.memory.values.pop("html*", None)
         with self._transaction():
             self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", items.items())
 
     def forget_html(self, keys: Iterable[str]) -> None:
+        self._will_write()
+        self.memory.values.pop("html*", None)
         with self._transaction():
             self.db.executemany("DELETE FROM html WHERE key = ?", [(k,) for k in keys])
 

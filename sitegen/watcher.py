@@ -25,6 +25,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .build import UnsafeOutput, build_site
+from .cache import CacheMemory
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .errors import ConfigError, Diagnostic, error
 from .model import BuildResult
@@ -355,6 +356,7 @@ class Rebuilder:
         self.source = source
         self.config = config
         self.config_broken = False
+        self.memory = CacheMemory()   # the cache's contents, kept between rebuilds
 
     def config_file(self) -> Path:
         return (self.config.config_file or self.config.root / CONFIG_NAME).absolute()
@@ -370,7 +372,7 @@ class Rebuilder:
                 self.config_broken = True
                 return Outcome(None, exc.diagnostics, exc.diagnostics, changes, True)
         try:
-            result = build_site(self.config)
+            result = build_site(self.config, memory=self.memory)
         except UnsafeOutput as exc:
             return Outcome(None, (exc.diagnostic,), (exc.diagnostic,), changes, reload_config)
         except Exception as exc:  # a bug in sitegen: show it, keep the server up

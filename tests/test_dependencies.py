@@ -3,6 +3,7 @@ re-renders only the pages whose templates include the edited file."""
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from dataclasses import replace
@@ -11,6 +12,8 @@ import jinja2
 
 from conftest import Site
 from sitegen import fsutil
+from sitegen.build import build_site
+from sitegen.cache import BuildCache, CacheMemory
 from sitegen.config import load_config
 from sitegen.reader import read_content
 from sitegen.templatedeps import TemplateDeps
@@ -119,3 +122,41 @@ def test_a_template_naming_another_by_a_variable_depends_on_every_template(tmp_p
     before = TemplateDeps(env, files).digest("page.html")
     (folder / "a.html").write_text("changed")
     assert TemplateDeps(env, files).digest("page.html") != before
+
+
+def test_a_cache_memory_is_dropped_when_another_process_wrote_the_cache(tmp_path):
+    first = BuildCache(tmp_path, memory := CacheMemory())
+    first.store("value", "from the server")
+    first.close()
+    assert BuildCache(tmp_path, memory).load("value") == "from the server"
+    other = BuildCache(tmp_path)        # a command-line build, say
+    other.store("value", "from the command line")
+    other.close()
+    assert BuildCache(tmp_path, memory).load("value") == "from the command line"
+
+
+def test_rebuilds_with_a_memory_match_clean_builds_among_command_line_builds(site: Site):
+    """The dev server keeps the cache's contents between builds; command-line builds in
+    between must not leave it with a stale view."""
+    from test_incremental import Editor, clean_build
+    rng = random.Random(7)
+    editor = Editor(site, rng)
+    editor.configure(3)
+    for _ in range(6):
+        editor.new_page()
+    memory = CacheMemory()
+
+    def build_with_memory():
+        config = load_config(site.root / "site.yaml")
+        return build_site(config, memory=memory)
+
+    assert build_with_memory().built
+    history = []
+    for step in range(16):
+        history.append(editor.step())
+        if step % 3 == 1:
+            assert site.run("build", "-q").code in (0, 1)
+        else:
+            build_with_memory()
+        if step % 4 == 3:
+            assert site.files() == clean_build(site, editor.per_page), history
