@@ -1,7 +1,9 @@
-"""Render the site's jobs into the output folder, doing only the work that changed.
+"""Render the site's job families into the output folder, doing only the work that changed.
 
-A job is rendered when its fingerprint (``fingerprint.job_fingerprint``) differs from the
-last published build's, and its file is written only when its bytes differ. Outputs that
+A family (``routes``) whose key, site settings and template closures (``templatedeps``)
+are those of the last published build keeps its outputs without its jobs being made.
+In the other families a job is rendered when its fingerprint (``fingerprint``) differs
+from the last build's, and its file is written only when its bytes differ. Outputs that
 no longer exist are removed. The first build (or one whose output folder no longer
 matches the cache) renders everything into a fresh folder and swaps it in.
 """
@@ -101,7 +103,7 @@ class _Plan:
     output with its kind, and the families' state to record."""
 
     manifest: Manifest = field(default_factory=dict)
-    todo: list = field(default_factory=list)
+    todo: list[RenderJob] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     families: FamilyState = field(default_factory=dict)
     clashes: list[Diagnostic] = field(default_factory=list)
@@ -134,6 +136,8 @@ class SiteRenderer:
         return replace(job, context=context)
 
     def _needs_html(self, jobs: Sequence[RenderJob]) -> set[str]:
+        """The bodies the jobs may show (those of article pages, and of feeds when feeds
+        carry full content)."""
         keys = set()
         for job in jobs:
             if job.kind == "article":
@@ -211,10 +215,9 @@ class SiteRenderer:
     def _plan(self, families: Sequence[Family], previous: Manifest,
               before: FamilyState) -> _Plan:
         """Keep the outputs of every family whose inputs and templates are as they were
-        (without making its jobs); make the others' jobs and render those whose
-        fingerprint changed."""
+        (without making its jobs); make the others' jobs, to be fingerprinted and, where
+        that changed, rendered."""
         plan = _Plan()
-        fingerprint = Fingerprinter(self.site, self.templates.digest)
         for family in families:
             key = f"{self.site}/{family.key}"
             old = before.get(family.name)
@@ -231,12 +234,7 @@ class SiteRenderer:
                                           self.templates.digest_of(names))
             for job in jobs:
                 self._claim(plan, job.output, job.kind)
-                fp = fingerprint(job)
-                known = previous.get(job.output)
-                if known is not None and known[0] == fp:
-                    plan.manifest[job.output] = known
-                else:
-                    plan.todo.append((job, fp))
+                plan.todo.append(job)
         return plan
 
     @staticmethod
@@ -247,34 +245,43 @@ class SiteRenderer:
                                       hint="give one of them another slug"))
         plan.outputs[output] = kind
 
-    def _render(self, todo, previous: Manifest, out: OutputFolder, manifest: Manifest,
-                outcome: RenderOutcome) -> None:
-        """Render ``todo`` on all cores; stage the files whose bytes changed."""
-        html = self.cache.html(self._needs_html([job for job, _ in todo]))
+    def _render(self, todo: Sequence[RenderJob], previous: Manifest, out: OutputFolder,
+                manifest: Manifest, outcome: RenderOutcome) -> None:
+        """Fingerprint ``todo`` and render the jobs whose fingerprint changed, on all
+        cores; stage the files whose bytes changed."""
+        html = self.cache.html(self._needs_html(todo))
+        templates = self.templates
 
-        def render_batch(batch):
+        def render_batch(batch: Sequence[RenderJob]):
+            fingerprint = Fingerprinter(self.site, templates.digest)
+            made: set[str] = set()     # folders this worker made in the staging folder
             results = []
-            for job, fp in batch:
+            for job in batch:
+                fp = fingerprint(job)
+                known = previous.get(job.output)
+                if known is not None and known[0] == fp:
+                    results.append((job.output, fp, known[1], False, False))
+                    continue
                 try:
                     data = self.theme.render(self._hydrate(job, html))
                 except jinja2.TemplateError as exc:
-                    results.append((job.output, fp, None, template_error(exc, job)))
+                    results.append((job.output, fp, None, template_error(exc, job), True))
                     continue
                 digest = content_hash(data)
-                changed = previous.get(job.output, ("", ""))[1] != digest
+                changed = known is None or known[1] != digest
                 if changed:
-                    write_into(out.staging, job.output, data)
-                results.append((job.output, fp, digest, changed))
+                    write_into(out.staging, job.output, data, made)
+                results.append((job.output, fp, digest, changed, True))
             return results
 
-        for output, fp, digest, changed in parallel_map(render_batch, todo, self.jobs):
+        for output, fp, digest, changed, rendered in parallel_map(render_batch, todo, self.jobs):
             if digest is None:
                 outcome.diagnostics.append(changed)
                 continue
             manifest[output] = (fp, digest)
+            outcome.rendered += rendered
             if changed:
                 outcome.written.append(output)
-        outcome.rendered = len(todo)
 
     def _search_bundle(self, articles: Sequence[str], out: OutputFolder, full: bool,
                        existing: set[str], bundle: set[str], outcome: RenderOutcome) -> None:

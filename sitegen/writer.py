@@ -245,13 +245,19 @@ def signals_deferred():
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def write_into(folder: Path, rel: str, data: bytes) -> None:
+def write_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None) -> None:
     """Write one file below ``folder`` (a fresh staging folder). Never recreates the folder
-    itself: if it is gone, its build was abandoned (killed) and nothing must be written."""
+    itself: if it is gone, its build was abandoned (killed) and nothing must be written.
+    ``made`` remembers the subfolders already made (by this caller) in ``folder``."""
     if not folder.is_dir():
         raise FileNotFoundError(f"staging folder {folder} is gone")
-    path = folder.joinpath(*OutputFolder.check(rel).parts)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    parts = OutputFolder.check(rel).parts
+    path = folder.joinpath(*parts)
+    parent = "/".join(parts[:-1])
+    if made is None or parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(parent)
     path.write_bytes(data)
 
 
