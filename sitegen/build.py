@@ -120,7 +120,10 @@ def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs:
     report = Report()
     report.extend(content.imported.diagnostics)
     report.extend(content.read.diagnostics)
-    index = build_index(content.read.articles, content.read.topics)
+    remembered = cache.load("related")
+    index = build_index(content.read.articles, content.read.topics, remembered)
+    if index.related_memo != remembered:
+        cache.store("related", index.related_memo)
     convert_bodies(index.articles, cache, jobs, config)
     theme = Theme(config, index.topics, index.sources)
     outcome = SiteRenderer(config, theme, cache, jobs).render(site_families(index, config))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from typing import Iterable, Mapping, Sequence
 
@@ -24,16 +25,26 @@ def _group(articles: Sequence[Article], keys_of) -> dict[str, tuple[Article, ...
     return {key: tuple(items) for key, items in sorted(groups.items())}
 
 
-def _related(articles: Sequence[Article], by_topic: Mapping[str, tuple[Article, ...]],
-             by_source: Mapping[str, tuple[Article, ...]]) -> dict[str, tuple[Article, ...]]:
-    """For each article, the articles sharing most topics (and the source), newest first
-    among equals. Looks only at near neighbours in each list, so it stays linear."""
+def related_key(ordered: Sequence[Article]) -> str:
+    """What related articles are worked out from: the order of the articles, their ids,
+    topics and sources. An edit that keeps it (a body, a title) keeps them all."""
+    digest = hashlib.blake2b(digest_size=16)
+    for a in ordered:
+        digest.update(f"{a.id}\x01{','.join(a.topics)}\x01{a.source_slug or ''}\x00".encode())
+    return digest.hexdigest()
+
+
+def _related_positions(articles: Sequence[Article], by_topic: Mapping[str, tuple[Article, ...]],
+                       by_source: Mapping[str, tuple[Article, ...]]) -> list[tuple[int, ...]]:
+    """For each article (by position), the positions of the articles sharing most topics
+    (and the source), newest first among equals. Looks only at near neighbours in each
+    list, so it stays linear."""
     order = {id(a): i for i, a in enumerate(articles)}   # newest first; ids may repeat
     lists = {**{("t", k): [order[id(a)] for a in v] for k, v in by_topic.items()},
              **{("s", k): [order[id(a)] for a in v] for k, v in by_source.items()}}
     position: dict[tuple[str, str], dict[int, int]] = {
         name: {n: i for i, n in enumerate(items)} for name, items in lists.items()}
-    related: dict[str, tuple[Article, ...]] = {}
+    related: list[tuple[int, ...]] = []
     for n, article in enumerate(articles):
         counts: Counter[int] = Counter()
         names = [("t", t) for t in article.topics]
@@ -44,12 +55,15 @@ def _related(articles: Sequence[Article], by_topic: Mapping[str, tuple[Article, 
             counts.update(items[max(0, i - _RELATED_WINDOW):i + _RELATED_WINDOW + 1])
         counts.pop(n, None)
         best = sorted([(-count, other) for other, count in counts.items()])[:RELATED_LIMIT]
-        related[article.id] = tuple(articles[other] for _, other in best)
+        related.append(tuple(other for _, other in best))
     return related
 
 
-def build_index(articles: Iterable[Article], topics: Mapping[str, Topic]) -> SiteIndex:
-    """Group the site's articles every way the site lists them."""
+def build_index(articles: Iterable[Article], topics: Mapping[str, Topic],
+                remembered: tuple[str, list[tuple[int, ...]]] | None = None) -> SiteIndex:
+    """Group the site's articles every way the site lists them. ``remembered`` is the
+    ``related_memo`` of an earlier index: its related articles are reused when
+    :func:`related_key` is unchanged."""
     ordered = newest_first(articles)
     by_topic = _group(ordered, lambda a: a.topics)
     by_source = _group(ordered, lambda a: [a.source_slug] if a.source_slug else [])
@@ -58,6 +72,11 @@ def build_index(articles: Iterable[Article], topics: Mapping[str, Topic]) -> Sit
     previous = {a.id: ordered[i + 1] for i, a in enumerate(ordered[:-1])}
     newer = {a.id: ordered[i - 1] for i, a in enumerate(ordered) if i > 0}
     days = {a.id: "%04d/%02d/%02d" % (a.date.year, a.date.month, a.date.day) for a in ordered}
+    key = related_key(ordered)
+    positions = (remembered[1] if remembered is not None and remembered[0] == key
+                 else _related_positions(ordered, by_topic, by_source))
+    related = {a.id: tuple(ordered[other] for other in positions[n])
+               for n, a in enumerate(ordered)}
     return SiteIndex(
         articles=ordered,
         topics={slug: topics[slug] for slug in by_topic if slug in topics},
@@ -69,5 +88,6 @@ def build_index(articles: Iterable[Article], topics: Mapping[str, Topic]) -> Sit
         by_day=_group(ordered, lambda a: [days[a.id]]),
         previous=previous,
         next=newer,
-        related=_related(ordered, by_topic, by_source),
+        related=related,
+        related_memo=(key, positions),
     )

@@ -92,3 +92,19 @@ def test_canonical_points_to_the_original_article_by_default():
     config = default_config(Path("/tmp/site"))
     [job] = [j for j in site_jobs(index, config) if j.kind == "article"]
     assert job.context["canonical"] == "https://wire.example/1"
+
+
+def test_related_articles_are_reused_only_while_orders_topics_and_sources_stay():
+    articles = [article(n, ("world", "economy") if n % 3 else ("economy",)) for n in range(20)]
+    first = build_index(articles, TOPICS)
+    # a body or title edit keeps the key: the remembered answer is taken as it is
+    edited = [replace(a, title="Edited", body="New body.") if a.id == "id-4" else a
+              for a in articles]
+    planted = (first.related_memo[0], [()] * len(articles))
+    assert all(r == () for r in build_index(edited, TOPICS, planted).related.values())
+    # a topics change does not: related articles are worked out again
+    moved = [replace(a, topics=("world",)) if a.id == "id-4" else a for a in articles]
+    again = build_index(moved, TOPICS, planted)
+    assert again.related_memo[0] != first.related_memo[0]
+    assert again.related == build_index(moved, TOPICS).related
+    assert any(again.related.values())
