@@ -118,8 +118,9 @@ class SiteRenderer:
         self.previous = cache.manifest(config.output_dir)
         templates = [p for d in theme.template_dirs() + [BUILTIN_TEMPLATES]
                      for p in d.rglob("*") if p.is_file()]
+        known = dict(cache.load("template-references") or {})
         self.templates = TemplateDeps(theme.env, templates,
-                                      getattr(theme, "implicit_templates", ()))
+                                      getattr(theme, "implicit_templates", ()), known)
         self.site = site_key(__version__, repr(config), theme.env.globals["topics"],
                              theme.env.globals["sources"])
 
@@ -207,6 +208,9 @@ class SiteRenderer:
             self._search_bundle(articles, out, full, existing, bundle, outcome)
             self._publish(out, full, existing, manifest, outcome)
             self.cache.store(f"families:{self.config.output_dir}", plan.families)
+            references = self.templates.references()
+            if references != self.cache.load("template-references"):
+                self.cache.store("template-references", references)
         return outcome
 
     def _families(self) -> FamilyState:

@@ -42,8 +42,12 @@ class _Routes:
         self.index, self.config = index, config
         self._token_of = {id(a): _token(a) for a in index.articles}
 
+    def token(self, article: Article | None) -> str:
+        """:func:`_token`, made once per article."""
+        return self._token_of.get(id(article)) or _token(article)
+
     def tokens(self, articles: Sequence[Article]) -> str:
-        """The versions of ``articles`` in one string (tokens made once per article)."""
+        """The versions of ``articles`` in one string."""
         known = self._token_of
         return "\x01".join([known.get(id(a)) or _token(a) for a in articles])
 
@@ -113,8 +117,7 @@ class _Routes:
         older, newer, related = self.index.previous, self.index.next, self.index.related
         for a in self.index.articles:
             p, n, r = older.get(a.id), newer.get(a.id), related.get(a.id, ())
-            key = _digest(self.tokens([a]), self.tokens([p]) if p else "-",
-                          self.tokens([n]) if n else "-", self.tokens(r))
+            key = _digest(self.token(a), self.token(p), self.token(n), self.tokens(r))
             families.append(Family(
                 f"article:{a.id}", key, lambda a=a, p=p, n=n, r=r: [self.article(a, p, n, r)],
                 lambda a=a: [(urls.article(a.date, a.slug), a.updated or a.date)]))
@@ -125,14 +128,16 @@ class _Routes:
         groups = [("year", self.index.by_year, "%Y", urls.year),
                   ("month", self.index.by_month, "%B %Y", urls.month),
                   ("day", self.index.by_day, "%B %-d, %Y", urls.day)]
-        children_of = {"year": self.index.by_month, "month": self.index.by_day}
+        children_of: dict[str, dict[str, list]] = {"year": {}, "month": {}}
+        for period, below, url_of_child in (("year", self.index.by_month, urls.month),
+                                            ("month", self.index.by_day, urls.day)):
+            for k, v in below.items():   # sorted keys: children come in order
+                children_of[period].setdefault(k.rpartition("/")[0], []).append(
+                    (_child_label(k, period), url_of_child(k), len(v)))
         for period, groups_by_key, fmt, url_of in groups:
             for key, items in groups_by_key.items():
                 title = human(items[0].date, fmt)
-                children = [(_child_label(k, period), urls.month(k) if period == "year"
-                             else urls.day(k), len(v))
-                            for k, v in children_of.get(period, {}).items()
-                            if k.startswith(key + "/")]
+                children = children_of.get(period, {}).get(key, [])
                 parent = None if period == "year" else (
                     (key[:4], urls.year(key[:4])) if period == "month"
                     else (human(items[0].date, "%B %Y"), urls.month(key[:7])))

@@ -26,10 +26,14 @@ class TemplateDeps:
     for the closure of a template whose references cannot be followed."""
 
     def __init__(self, env: jinja2.Environment, every_file: Iterable[Path],
-                 implicit: Iterable[str] = ()):
+                 implicit: Iterable[str] = (), known: dict[str, list[str] | None] | None = None):
         self.env = env
         self.every_file = sorted(every_file, key=str)
         self.implicit = tuple(implicit)
+        # the names each template source references, by the source's digest: parsing is
+        # the costly part, and templates rarely change (kept by the caller across builds)
+        self.known = {} if known is None else known
+        self.used: set[str] = set()
         self._refs: dict[str, tuple[str, list[str] | None]] = {}
         self._digests: dict[str, str] = {}
         self._digests_of: dict[tuple[str, ...], str] = {}
@@ -48,6 +52,10 @@ class TemplateDeps:
                 "\x00".join(self.digest(n) for n in sorted(set(names))).encode(),
                 digest_size=16).hexdigest()
         return self._digests_of[names]
+
+    def references(self) -> dict[str, list[str] | None]:
+        """The references of the template sources this build looked at, to keep."""
+        return {digest: self.known[digest] for digest in sorted(self.used)}
 
     def _closure_digest(self, roots: Iterable[str]) -> str:
         seen: dict[str, str] = {}
@@ -74,12 +82,11 @@ class TemplateDeps:
             except jinja2.TemplateNotFound:
                 self._refs[name] = ("<missing>", [])   # rendering it reports the error
                 return self._refs[name]
-            try:
-                found = list(meta.find_referenced_templates(self.env.parse(source)))
-            except jinja2.TemplateSyntaxError:
-                found = []                               # rendering it reports the error
-            refs = None if any(ref is None for ref in found) else [str(r) for r in found]
-            self._refs[name] = (f"{filename}\x00{source}", refs)
+            digest = hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+            if digest not in self.known:
+                self.known[digest] = _references(self.env, source)
+            self.used.add(digest)
+            self._refs[name] = (f"{filename}\x00{source}", self.known[digest])
         return self._refs[name]
 
     def _all_files(self) -> str:
@@ -89,3 +96,13 @@ class TemplateDeps:
                 digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
             self._everything = digest.hexdigest()
         return self._everything
+
+
+def _references(env: jinja2.Environment, source: str) -> list[str] | None:
+    """The template names ``source`` extends, includes or imports; None if one of them is
+    an expression."""
+    try:
+        found = list(meta.find_referenced_templates(env.parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return []                                        # rendering it reports the error
+    return None if any(ref is None for ref in found) else [str(r) for r in found]
