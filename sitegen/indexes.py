@@ -75,8 +75,8 @@ def build_index(articles: Iterable[Article], topics: Mapping[str, Topic],
     key = related_key(ordered)
     positions = (remembered[1] if remembered is not None and remembered[0] == key
                  else _related_positions(ordered, by_topic, by_source))
-    related = {a.id: tuple(ordered[other] for other in positions[n])
-               for n, a in enumerate(ordered)}
+    at = ordered.__getitem__
+    related = {a.id: tuple(map(at, positions[n])) for n, a in enumerate(ordered)}
     return SiteIndex(
         articles=ordered,
         topics={slug: topics[slug] for slug in by_topic if slug in topics},
