@@ -2,8 +2,8 @@
 
 A job's fingerprint covers everything its output is made from: the site's configuration
 and its topic and source lists (``site_key``), the job's template with everything it
-extends or includes (``templatedeps``), its URL, and its context, where an Article counts by its ``digest`` (the version of its file)
-and slug. So an article's page changes with its file, and a list page, a feed or a
+extends or includes (``templatedeps``), its URL, and its context, where an Article counts
+by its ``digest`` (the version of its file) and slug. So an article's page changes with its file, and a list page, a feed or a
 neighbour's page changes exactly when one of the articles it shows does.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from datetime import date, datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from .model import Article, Pager, RenderJob
 

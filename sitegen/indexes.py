@@ -6,6 +6,7 @@ import hashlib
 from collections import Counter, defaultdict
 from typing import Iterable, Mapping, Sequence
 
+from . import urls
 from .model import Article, Source, SiteIndex, Topic
 
 RELATED_LIMIT = 5
@@ -71,7 +72,7 @@ def build_index(articles: Iterable[Article], topics: Mapping[str, Topic],
                for slug, items in by_source.items()}
     previous = {a.id: ordered[i + 1] for i, a in enumerate(ordered[:-1])}
     newer = {a.id: ordered[i - 1] for i, a in enumerate(ordered) if i > 0}
-    days = {a.id: "%04d/%02d/%02d" % (a.date.year, a.date.month, a.date.day) for a in ordered}
+    days = {a.id: urls.day_key(a.date) for a in ordered}
     key = related_key(ordered)
     positions = (remembered[1] if remembered is not None and remembered[0] == key
                  else _related_positions(ordered, by_topic, by_source))

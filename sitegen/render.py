@@ -147,42 +147,6 @@ class SiteRenderer:
                 keys.update(a.body_key for a in job.context["feed"].items)
         return keys
 
-    def render(self, site_jobs: Sequence[RenderJob]) -> RenderOutcome:
-        """Render what changed into a staging folder and publish it; on a template error
-        nothing is published and the previous site stays."""
-        outcome = RenderOutcome(diagnostics=_clashes(site_jobs))
-        if outcome.diagnostics:
-            return outcome
-        with OutputFolder(self.config.output_dir) as out:
-            full = not self.previous or out.marker() != _marker(self.previous)
-            existing, odd = (set(), []) if full else out.scan()
-            # a published file someone deleted (or replaced by a link) is made again
-            previous = {k: v for k, v in self.previous.items() if k in existing}
-            manifest, todo = self._plan(site_jobs, previous)
-            self._render(todo, previous, out, manifest, outcome)
-            if outcome.diagnostics:
-                return outcome
-            self._stage_static(out, previous, manifest, outcome)
-            bundle = {f for f in existing if f.startswith(BUNDLE_DIR + "/")}
-            outcome.removed = sorted(existing - set(manifest) - {MARKER} - bundle) + odd
-            self._search_bundle(site_jobs, out, full, existing, bundle, outcome)
-            self._publish(out, full, existing, manifest, outcome)
-        return outcome
-
-    def _plan(self, site_jobs: Sequence[RenderJob], previous: Manifest):
-        """``(manifest of the unchanged outputs, [(job, fingerprint)] to render)``."""
-        manifest: Manifest = {}
-        todo = []
-        fingerprint = Fingerprinter(self.site)
-        for job in site_jobs:
-            fp = fingerprint(job)
-            old = previous.get(job.output)
-            if old is not None and old[0] == fp:
-                manifest[job.output] = old
-            else:
-                todo.append((job, fp))
-        return manifest, todo
-
     def render(self, families: Sequence[Family]) -> RenderOutcome:
         """Render what changed into a staging folder and publish it; on a template error
         nothing is published and the previous site stays."""

@@ -84,7 +84,7 @@ class _Routes:
 
     def home(self) -> list[Family]:
         articles = self.index.articles
-        latest_day = f"{articles[0].date:%Y/%m/%d}" if articles else None
+        latest_day = urls.day_key(articles[0].date) if articles else None
         counts = Counter(t for a in self.index.by_day.get(latest_day, ()) for t in a.topics)
         of_the_day = [(self.index.topics[slug], n) for slug, n in
                       sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -98,7 +98,7 @@ class _Routes:
         url = urls.article(article.date, article.slug)
         canonical = (article.source_url if self.config.canonical == "source"
                      and article.source_url else None)
-        day = f"{article.date:%Y/%m/%d}"
+        day = urls.day_key(article.date)
         breadcrumbs = [
             (self.config.title, urls.home()),
             (f"{article.date:%Y}", urls.year(day[:4])),

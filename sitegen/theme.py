@@ -208,7 +208,7 @@ class Theme:
             return self._render_teaser(article, heading_level, link)
         if page in fragment.targets or "" in fragment.targets:
             return Markup(fragment.relink(page))
-        return Markup(("../" * page.count("/")).join(fragment.parts))
+        return Markup(urls.up_to_root(page).join(fragment.parts))
 
     def known_topics(self, slugs: Iterable[str]) -> list[Topic]:
         """``article.topics | known_topics``: the :class:`Topic` of each slug the site

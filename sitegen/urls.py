@@ -48,8 +48,14 @@ def home(number: int = 1) -> str:
     return paged("", number)
 
 
+def day_key(date: datetime) -> str:
+    """The key of a date's day, ``"2023/11/01"``: its index page's path, the start of its
+    articles' paths; the month and year keys are its first 7 and 4 characters."""
+    return f"{date:%Y/%m/%d}"
+
+
 def article(date: datetime, slug: str) -> str:
-    return f"{date:%Y/%m/%d}/{slug}/"
+    return f"{day_key(date)}/{slug}/"
 
 
 def year(key: str) -> str:
@@ -111,14 +117,19 @@ def base_path(base_url: str) -> str:
     return path if path.endswith("/") else path + "/"
 
 
+def up_to_root(from_url: str) -> str:
+    """The relative path from the page at ``from_url`` up to the site's root (``"../../"``
+    for ``"topics/world/"``; ``""`` at the root)."""
+    return "../" * from_url.count("/")
+
+
 def relative(from_url: str, to_url: str) -> str:
     """Link from the page at ``from_url`` to ``to_url``, both site-relative: up to the site's
     root, then down to the target, so it works under any sub-path and from file://."""
-    depth = from_url.count("/")
     if to_url == "" or to_url == from_url and to_url.endswith("/"):
-        target = "../" * depth if to_url == "" else "./"
+        target = up_to_root(from_url) if to_url == "" else "./"
         return target or "./"
-    target = "../" * depth + to_url
+    target = up_to_root(from_url) + to_url
     return target if _URL_SAFE.fullmatch(target) else quote(target, safe="/:@!$&'()*+,;=-._~%")
 
 
