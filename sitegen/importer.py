@@ -15,6 +15,7 @@ importer wrote it. A page whose text no longer matches ``import_hash`` has been 
 from __future__ import annotations
 
 import os
+import stat
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,7 @@ from .fsutil import FileSig, atomic_write, file_sig, relative_posix
 from .model import PageInfo, SeedArticle
 from .parallel import parallel_imap
 from .seeds import decode_seed, parse_seed
+from .snapshot import Snapshot
 from .topics import TopicMatcher, compile_topics
 
 SEED_SUFFIXES = (".txt", ".md", ".markdown")
@@ -128,20 +130,27 @@ def _exists(path: Path, listed: dict[Path, frozenset[str] | None]) -> bool:
     return (names is None or path.name.lower() in names) and path.exists()
 
 
-def _seed_files(seeds_dir: Path) -> list[tuple[str, os.stat_result]]:
-    """The names of the seed files, sorted, each with its ``stat``."""
-    if not seeds_dir.is_dir():
-        return []
+def _seed_files(seeds_dir: Path, snapshot: Snapshot | None) -> list[tuple[str, os.stat_result]]:
+    """The names of the seed files, sorted, each with its ``stat`` (the snapshot's, when
+    it walked seeds/)."""
+    listed = snapshot.under(seeds_dir) if snapshot is not None else None
+    if listed is None:
+        if not seeds_dir.is_dir():
+            return []
+        with os.scandir(seeds_dir) as entries:
+            listed = {entry.path: None for entry in entries}
     found = []
-    with os.scandir(seeds_dir) as entries:
-        for entry in entries:
-            if entry.name.startswith(".") or not entry.name.lower().endswith(SEED_SUFFIXES):
-                continue
-            try:
-                if entry.is_file():
-                    found.append((entry.name, entry.stat()))
-            except OSError:
-                continue
+    cut = len(str(seeds_dir)) + 1
+    for path, info in listed.items():
+        name = path[cut:]
+        if os.sep in name or name.startswith(".") or not name.lower().endswith(SEED_SUFFIXES):
+            continue
+        try:
+            info = info or os.stat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            found.append((name, info))
     return sorted(found, key=lambda item: item[0])
 
 
@@ -171,13 +180,13 @@ def _read(path: str) -> bytes:
 
 
 def _candidates(config: SiteConfig, state: _ContentState, problems: list[Diagnostic],
-                seen: SeedsSeen, now: SeedsSeen) -> list[_Candidate]:
+                seen: SeedsSeen, now: SeedsSeen, snapshot: Snapshot | None) -> list[_Candidate]:
     """Seeds that are new, or changed while their page was not edited. A seed whose
     signature is as in ``seen`` keeps its hash there and is read only if it is a
     candidate; ``now`` receives every seed's signature and hash."""
     found = []
-    started = time.time_ns()
-    for name, info in _seed_files(config.seeds_dir):
+    started = snapshot.taken_ns if snapshot is not None else time.time_ns()
+    for name, info in _seed_files(config.seeds_dir, snapshot):
         seed_file = f"seeds/{name}"
         seed_path = os.path.join(config.seeds_dir, name)
         sig = file_sig(info, started)
@@ -241,11 +250,11 @@ def _render(candidate: _Candidate, config: SiteConfig,
 
 
 def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
-                 seen: SeedsSeen | None = None) -> ImportResult:
+                 seen: SeedsSeen | None = None, snapshot: Snapshot | None = None) -> ImportResult:
     """Bring every new or changed seed into content/, following the no-data-loss rules.
     ``pages`` describes every file already in content/ (``reader.read_content``);
     ``seen``, each seed's signature and hash as the last import found them (see
-    :func:`_candidates`). Seeds are parsed and rendered on ``jobs`` cores; duplicates are
+    :func:`_candidates`); ``snapshot``, the inputs as just walked. Seeds are parsed and rendered on ``jobs`` cores; duplicates are
     decided and pages written in seed order."""
     _remove_stale_temporaries(config.content_dir)
     state = _ContentState()
@@ -256,7 +265,7 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
     updated: list[str] = []
     problems: list[Diagnostic] = []
     now: SeedsSeen = {}
-    candidates = _candidates(config, state, problems, seen or {}, now)
+    candidates = _candidates(config, state, problems, seen or {}, now, snapshot)
     if not candidates:
         return ImportResult((), (), tuple(problems), now)
     state.paths = {root / info.path for info in pages}

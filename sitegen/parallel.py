@@ -7,6 +7,7 @@ pickling it; only the item and the result cross the process boundary.
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -76,6 +77,8 @@ class _Worker:
     def install(cls, fn: Callable, items: Sequence) -> None:
         cls.fn, cls.items = fn, items
         die_with_parent()
+        gc.freeze()    # what the parent made is not scanned here (nor its pages copied)
+        gc.enable()    # the parent pauses its collector during a build; workers collect
 
     @staticmethod
     def run(bounds: tuple[int, int]):

@@ -24,6 +24,7 @@ from .errors import Diagnostic, error, warning
 from .digests import page_hash, text_fingerprint
 from .fsutil import FileSig, file_sig
 from .model import Article, PageInfo, Topic
+from .snapshot import Snapshot, Stats
 from .parallel import parallel_map
 from .text import reading_minutes, summarize, xml_safe
 
@@ -345,13 +346,25 @@ def content_files(folder: Path) -> list[str]:
     return sorted(found, key=lambda file: file.split("/"))
 
 
+def _listing(config: SiteConfig, snapshot: Snapshot | None) -> tuple[list[str], Stats]:
+    """The content files (as :func:`content_files`) and the stats the snapshot has of
+    them; without a snapshot of content/, a walk of its own."""
+    found = snapshot.under(config.content_dir) if snapshot is not None else None
+    if found is None:
+        return content_files(config.content_dir), {}
+    cut = len(str(config.content_dir)) - len(config.content_dir.name)
+    files = [path[cut:].replace(os.sep, "/") for path in found if path.endswith(".md")]
+    return sorted(files, key=lambda file: file.split("/")), found
+
+
 def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | None = None,
-                 jobs: int = 1, seen: Seen | None = None) -> ReadResult:
+                 jobs: int = 1, seen: Seen | None = None,
+                 snapshot: Snapshot | None = None) -> ReadResult:
     """Every page under content/ that is not a draft (unless drafts are on). ``cache`` maps
     :func:`record_key` to records of earlier runs; new records are added to it. ``seen``
     holds the signature and record key of each file when it was last read: a file whose
     signature is unchanged is not even opened. Pages not in the cache are read on ``jobs``
-    cores."""
+    cores. A ``snapshot`` of the inputs, taken just before, spares the walk of content/."""
     cache = {} if cache is None else cache
     seen = {} if seen is None else seen
     problems: list[Diagnostic] = []
@@ -360,12 +373,13 @@ def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | No
     files: list[tuple[str, str | None]] = []      # (file, record key or None if unreadable)
     missing: list[tuple[str, bytes, str]] = []
     now: Seen = {}
-    started = time.time_ns()
+    started = snapshot.taken_ns if snapshot is not None else time.time_ns()
+    listing, stats = _listing(config, snapshot)
     base = str(root) + os.sep
-    for file in content_files(config.content_dir):
+    for file in listing:
         path = base + file
         try:
-            sig = file_sig(os.stat(path), started)
+            sig = file_sig(stats.get(path) or os.stat(path), started)
             known = seen.get(file)
             if sig is not None and known is not None and known[0] == sig and known[1] in cache:
                 key = known[1]

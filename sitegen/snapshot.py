@@ -1,4 +1,5 @@
-"""A cheap digest of every input of a build, from file metadata (no file is read).
+"""One walk of a build's inputs: a cheap digest of every file's metadata (no file is
+read), and each file's ``stat``, so the reader and the importer need not walk again.
 
 If nothing under the site's input folders changed (no file added, removed, renamed,
 resized or touched) and neither did the configuration or sitegen, the site cannot
@@ -9,13 +10,33 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from . import __version__
 
+Stats = dict[str, "os.stat_result | None"]
+"""Every file under a folder by path; None for a symbolic link (stat it to follow it)."""
 
-def _walk(folder: Path, digest) -> None:
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The digest of the inputs' metadata, and the files found under each folder walked,
+    as of ``taken_ns``."""
+
+    digest: str
+    folders: dict[str, Stats]
+    taken_ns: int
+
+    def under(self, folder: Path) -> Stats | None:
+        """The files below ``folder``, or None when it was not walked."""
+        return self.folders.get(str(folder))
+
+
+def _walk(folder: Path, digest, files: Stats) -> None:
     stack = [str(folder)]
     while stack:
         current = stack.pop()
@@ -30,21 +51,28 @@ def _walk(folder: Path, digest) -> None:
                 continue
             digest.update(f"{entry.path}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\0"
                           f"{info.st_ctime_ns}\0{info.st_ino}\n".encode())
-            if entry.is_dir(follow_symlinks=False):
+            if stat.S_ISDIR(info.st_mode):
                 stack.append(entry.path)
+            elif not stat.S_ISLNK(info.st_mode):
+                files[entry.path] = info
+            elif not entry.is_dir():     # links to folders are not followed, as os.walk
+                files[entry.path] = None
 
 
-def inputs_digest(settings: str, folders: Iterable[Path], files: Iterable[Path]) -> str:
+def take_snapshot(settings: str, folders: Iterable[Path], files: Iterable[Path]) -> Snapshot:
     """Digest of ``settings`` (the configuration, options) and the metadata of every file
-    under ``folders`` and of ``files``."""
+    under ``folders`` and of ``files``, with the stat of each file under ``folders``."""
+    taken = time.time_ns()
     digest = hashlib.blake2b(f"{__version__}\0{settings}\n".encode(), digest_size=16)
+    found: dict[str, Stats] = {}
     for folder in folders:
         digest.update(f"D{folder}\n".encode())
-        _walk(folder, digest)
+        _walk(folder, digest, found.setdefault(str(folder), {}))
     for path in files:
         try:
             info = path.stat()
             digest.update(f"F{path}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n".encode())
         except OSError:
             digest.update(f"F{path}\0missing\n".encode())
-    return digest.hexdigest()
+    return Snapshot(digest.hexdigest(), found, taken)
+

@@ -15,6 +15,8 @@ from sitegen import fsutil
 from sitegen.build import build_site
 from sitegen.cache import BuildCache, CacheMemory
 from sitegen.config import load_config
+from sitegen.importer import _seed_files
+from sitegen.snapshot import take_snapshot
 from sitegen.reader import read_content
 from sitegen.templatedeps import TemplateDeps
 
@@ -40,6 +42,39 @@ def test_an_unchanged_file_is_not_read_again_but_a_just_saved_one_is(site: Site,
     fresh = read_content(config, records, seen=first.seen)
     assert [a.title for a in fresh.articles] == ["Changed! title"]
     assert fresh.seen["content/a.md"][0] is None
+
+
+def test_what_the_inputs_walk_saw_gives_the_same_pages_and_seeds_as_a_walk_of_their_own(
+        site: Site):
+    site.page("a.md", title="Plain page", id="urn:a")
+    site.page("2024/b.md", title="Nested page", id="urn:b")
+    site.page("2024/.hidden.md", title="Hidden page", id="urn:h")
+    (site.root / "content" / "notes.txt").write_text("not a page", encoding="utf-8")
+    elsewhere = site.root / "elsewhere"
+    elsewhere.mkdir()
+    site.page("a.md", title="Linked page", id="urn:l")
+    (site.root / "content" / "a.md").rename(elsewhere / "linked.md")
+    site.page("a.md", title="Plain page", id="urn:a")
+    (site.root / "content" / "link.md").symlink_to(elsewhere / "linked.md")
+    (site.root / "content" / "folder.md").symlink_to(elsewhere)     # a link to a folder
+    (site.root / "content" / "broken.md").symlink_to(elsewhere / "gone.md")
+    seeds = site.root / "seeds"
+    seeds.mkdir(exist_ok=True)
+    seed = "Seed headline\n\nMarch 5, 2024\n\nLONDON (Reuters) - A body of text.\n"
+    (seeds / "001.txt").write_text(seed, encoding="utf-8")
+    (seeds / ".002.txt").write_text(seed, encoding="utf-8")
+    (seeds / "003.txt").mkdir()
+    (seeds / "004.txt").symlink_to(seeds / "001.txt")
+    config = load_config(site.root / "site.yaml")
+    snapshot = take_snapshot("", [config.content_dir, config.seeds_dir], [])
+    walked, own = read_content(config, {}, snapshot=snapshot), read_content(config, {})
+    assert [a.title for a in walked.articles] == [a.title for a in own.articles]
+    assert {"Plain page", "Nested page", "Hidden page", "Linked page"} == \
+        {a.title for a in own.articles}
+    assert [(d.file, d.message) for d in walked.diagnostics] == \
+        [(d.file, d.message) for d in own.diagnostics] != []      # the broken link
+    assert _seed_files(config.seeds_dir, snapshot) == _seed_files(config.seeds_dir, None)
+    assert [name for name, _ in _seed_files(config.seeds_dir, snapshot)] == ["001.txt", "004.txt"]
 
 
 def test_a_page_edit_is_seen_after_the_signature_check(site: Site):
