@@ -14,6 +14,7 @@ importer wrote it. A page whose text no longer matches ``import_hash`` has been 
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import stat
 import time
@@ -256,7 +257,7 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
     ``seen``, each seed's signature and hash as the last import found them (see
     :func:`_candidates`); ``snapshot``, the inputs as just walked. Seeds are parsed and rendered on ``jobs`` cores; duplicates are
     decided and pages written in seed order."""
-    _remove_stale_temporaries(config.content_dir)
+    _remove_stale_temporaries(config.content_dir, snapshot)
     state = _ContentState()
     for info in pages:
         state.remember(info)
@@ -310,13 +311,18 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
     return ImportResult(tuple(created), tuple(updated), tuple(problems), now)
 
 
-def _remove_stale_temporaries(content_dir: Path) -> None:
+def _remove_stale_temporaries(content_dir: Path, snapshot: Snapshot | None) -> None:
     """Temporary files of page writes cut off by a kill (``.<page>.md.<random>.tmp``); the
     build lock guarantees no other write is under way."""
-    if content_dir.is_dir():
-        for leftover in content_dir.rglob(".*.md.*.tmp"):
-            if leftover.is_file() and not leftover.is_symlink():
-                leftover.unlink()
+    listed = snapshot.under(content_dir) if snapshot is not None else None
+    if listed is None:
+        found = content_dir.rglob(".*.md.*.tmp") if content_dir.is_dir() else []
+    else:
+        found = [Path(path) for path in listed if path.endswith(".tmp")
+                 and fnmatch.fnmatchcase(os.path.basename(path), ".*.md.*.tmp")]
+    for leftover in found:
+        if leftover.is_file() and not leftover.is_symlink():
+            leftover.unlink()
 
 
 def _duplicate_of(page: _Page, state: _ContentState) -> str | None:

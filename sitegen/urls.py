@@ -51,7 +51,7 @@ def home(number: int = 1) -> str:
 def day_key(date: datetime) -> str:
     """The key of a date's day, ``"2023/11/01"``: its index page's path, the start of its
     articles' paths; the month and year keys are its first 7 and 4 characters."""
-    return f"{date:%Y/%m/%d}"
+    return f"{date.year}/{date.month:02d}/{date.day:02d}"    # as %Y/%m/%d, faster
 
 
 def article(date: datetime, slug: str) -> str:

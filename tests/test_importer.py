@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import Site
 
 SEED = """\
@@ -150,9 +152,10 @@ def test_seed_without_any_date_uses_mtime_with_a_warning(site: Site):
     assert "seeds/quake.txt" in result.err and "date" in result.err
 
 
-def test_temporary_files_of_a_killed_import_are_cleaned(site: Site):
+@pytest.mark.parametrize("command", ["import", "build"])   # build: found by its inputs walk
+def test_temporary_files_of_a_killed_import_are_cleaned(site: Site, command: str):
     seed(site)
     leftover = site.write("content/2024/03/.quake-shakes-the-capital.md.abc123.tmp", "half")
-    assert site.run("import").code == 0
+    assert site.run(command).code == 0
     assert not leftover.exists()
     assert len(pages(site)) == 1
