@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from itertools import filterfalse
 
 _IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
 _LINK = re.compile(r"\[([^\[\]]*)\]\((?:[^()]|\([^()]*\))*\)")
@@ -61,9 +62,11 @@ _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 def _fields(text: str) -> int:
-    """Whitespace-separated fields holding a letter or digit (not "-", "##" or ">")."""
-    return sum(1 for field in text.split()
-               if field.isalnum() or _LETTER_OR_DIGIT.search(field) is not None)
+    """Whitespace-separated fields holding a letter or digit (not "-", "##" or ">").
+    Most fields are plain words: only the others are searched, and in C loops."""
+    fields = text.split()
+    others = list(filterfalse(str.isalnum, fields))
+    return len(fields) - len(others) + len(list(filter(_LETTER_OR_DIGIT.search, others)))
 
 
 def word_count(markdown: str) -> int:

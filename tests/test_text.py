@@ -1,5 +1,8 @@
 """Plain text, summaries and reading time."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sitegen.text import plain_text, reading_minutes, summarize, word_count
 
 
@@ -28,3 +31,12 @@ def test_word_count_and_reading_time():
     assert word_count("東京 news — 2024") == 4
     assert reading_minutes("word " * 460) == 2
     assert reading_minutes("") == 1
+
+
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\u00a0\u2003\u3000\u200b\x1c\x85_-#>*.,—a1é中ß")),
+               max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_a_word_is_a_whitespace_field_holding_a_letter_or_digit(text):
+    """The plain definition (CJK characters, here only 中, count one each)."""
+    fields = text.replace("中", " ").split()
+    assert word_count(text) == sum(any(c.isalnum() for c in f) for f in fields) + text.count("中")
