@@ -72,7 +72,7 @@ def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool,
 def import_only(config: SiteConfig, jobs: int | None = None) -> ImportResult:
     """``sitegen import``: seeds -> content/, nothing rendered."""
     check_output(config)
-    with build_lock(config.cache_dir):
+    with build_lock(config.cache_dir), _collector_paused():
         cache = BuildCache(config.cache_dir)
         try:
             return _read_and_import(config, cache, do_import=True, reread=False,
