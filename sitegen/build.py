@@ -50,11 +50,16 @@ class _Content:
 
 def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool,
                      reread: bool = True, jobs: int = 1,
-                     snapshot: Snapshot | None = None) -> _Content:
+                     snapshot: Snapshot | None = None, convert: bool = False) -> _Content:
+    """Read content/ through the cache and import new seeds (then read what they became).
+    With ``convert``, new bodies are converted by the workers that read them, and their
+    HTML is put in the cache."""
     records = cache.records()
     known = set(records)
     seen = cache.load("seen:content") or {}
-    content = read_content(config, records, jobs, seen, snapshot)
+    converted = cache.html_keys() if convert else None
+    content = read_content(config, records, jobs, seen, snapshot, converted)
+    html = dict(content.html)
     imported = ImportResult()
     if do_import:
         seeds_seen = cache.load("seen:seeds") or {}
@@ -62,7 +67,12 @@ def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool,
         if imported.seen != seeds_seen:
             cache.store("seen:seeds", imported.seen)
         if reread and (imported.created or imported.updated):
-            content = read_content(config, records, jobs, content.seen)
+            if converted is not None:
+                converted = converted | set(html)
+            content = read_content(config, records, jobs, content.seen, converted=converted)
+            html.update(content.html)
+    if html:
+        cache.put_html(html)
     cache.keep_records(records, set(content.record_keys), known, PageRecord.light)
     if content.seen != seen:
         cache.store("seen:content", content.seen)
@@ -135,7 +145,8 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
 def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
                    started: float, snapshot: Snapshot) -> BuildResult:
     """Read, import, index, route and render (only the jobs whose inputs changed)."""
-    content = _read_and_import(config, cache, do_import, jobs=jobs, snapshot=snapshot)
+    content = _read_and_import(config, cache, do_import, jobs=jobs, snapshot=snapshot,
+                               convert=True)
     report = Report()
     report.extend(content.imported.diagnostics)
     report.extend(content.read.diagnostics)

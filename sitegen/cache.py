@@ -165,15 +165,10 @@ class BuildCache:
 
     def put_html(self, items: dict[str, str]) -> None:
         self._will_write()
-        self.memory.values.pop("html*", None)
         with self._transaction():
             self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", items.items())
-
-    def forget_html(self, keys: Iterable[str]) -> None:
-        self._will_write()
-        self.memory.values.pop("html*", None)
-        with self._transaction():
-            self.db.executemany("DELETE FROM html WHERE key = ?", [(k,) for k in keys])
+        if "html*" in self.memory.values:
+            self.memory.values["html*"] = self.memory.values["html*"] | set(items)
 
     # the last build's output ------------------------------------------------------------
     def manifest(self, output: Path) -> dict[str, tuple[str, str]]:

@@ -16,13 +16,14 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, MutableMapping
+from typing import Any, Container, MutableMapping
 
 from . import dates, frontmatter, urls
 from .config import SiteConfig
 from .errors import Diagnostic, error, warning
 from .digests import page_hash, text_fingerprint
 from .fsutil import FileSig, file_sig
+from .markup import Markup
 from .model import Article, PageInfo, Topic
 from .snapshot import Snapshot, Stats
 from .parallel import parallel_map
@@ -68,6 +69,7 @@ class ReadResult:
     pages: tuple[PageInfo, ...] = ()  # every content file, for the importer
     record_keys: frozenset[str] = frozenset()   # the cache entries this read used
     seen: Seen = field(default_factory=dict)    # each file's signature and record key
+    html: dict[str, str] = field(default_factory=dict)   # bodies converted while reading
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -358,13 +360,16 @@ def _listing(config: SiteConfig, snapshot: Snapshot | None) -> tuple[list[str], 
 
 
 def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | None = None,
-                 jobs: int = 1, seen: Seen | None = None,
-                 snapshot: Snapshot | None = None) -> ReadResult:
+                 jobs: int = 1, seen: Seen | None = None, snapshot: Snapshot | None = None,
+                 converted: Container[str] | None = None) -> ReadResult:
     """Every page under content/ that is not a draft (unless drafts are on). ``cache`` maps
     :func:`record_key` to records of earlier runs; new records are added to it. ``seen``
     holds the signature and record key of each file when it was last read: a file whose
     signature is unchanged is not even opened. Pages not in the cache are read on ``jobs``
-    cores. A ``snapshot`` of the inputs, taken just before, spares the walk of content/."""
+    cores. A ``snapshot`` of the inputs, taken just before, spares the walk of content/.
+    With ``converted`` (the body keys whose HTML is known), the worker that reads a page
+    also converts its body unless it is known (or a hidden draft): ``html`` holds those,
+    and the record comes back without its body."""
     cache = {} if cache is None else cache
     seen = {} if seen is None else seen
     problems: list[Diagnostic] = []
@@ -397,11 +402,24 @@ def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | No
         now[file] = (sig, key)
 
     def read_batch(batch):
-        return [read_file(file, data, config, key) for file, data, key in batch]
+        markup = Markup() if converted is not None else None
+        results = []
+        for file, data, key in batch:
+            record = read_file(file, data, config, key)
+            article, html = record.article, None
+            if (markup is not None and article is not None and article.body_key not in converted
+                    and (config.drafts or not article.draft)):
+                html, record = markup.render(article.body), record.light()
+            results.append((record, html))
+        return results
 
-    for (_, _, key), record in zip(missing, parallel_map(read_batch, missing, jobs, min_batch=100)):
+    html: dict[str, str] = {}
+    for (_, _, key), (record, body_html) in zip(
+            missing, parallel_map(read_batch, missing, jobs, min_batch=100)):
         cache[key] = record
-    return replace(_collect(config, files, cache, problems), seen=now)
+        if body_html is not None:
+            html[record.article.body_key] = body_html
+    return replace(_collect(config, files, cache, problems), seen=now, html=html)
 
 
 def _collect(config: SiteConfig, files: list[tuple[str, str | None]],

@@ -127,13 +127,20 @@ class OutputFolder:
         return files, sorted(odd)
 
     def link_from_output(self, rels: list[str]) -> None:
-        """Hard-link published files into the staging folder (a full view for indexing)."""
+        """Hard-link published files into the staging folder (a full view for indexing, or
+        the unchanged files of a new folder). Files already staged are kept."""
+        made: set[str] = set()
+        staging, output = str(self.staging), str(self.output)
         for rel in rels:
-            target = self.target(rel)
-            if target.exists():
+            rel = self.check(rel).as_posix()
+            folder = rel.rpartition("/")[0]
+            if folder not in made:
+                os.makedirs(os.path.join(staging, folder), exist_ok=True)
+                made.add(folder)
+            try:
+                os.link(os.path.join(output, rel), os.path.join(staging, rel))
+            except FileExistsError:
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(self.output.joinpath(*self.check(rel).parts), target)
 
     @staticmethod
     def check(rel: str) -> PurePosixPath:

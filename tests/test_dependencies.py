@@ -17,7 +17,8 @@ from sitegen.cache import BuildCache, CacheMemory
 from sitegen.config import load_config
 from sitegen.importer import _seed_files
 from sitegen.snapshot import take_snapshot
-from sitegen.reader import read_content
+from sitegen.markup import Markup
+from sitegen.reader import read_content, read_file
 from sitegen.templatedeps import TemplateDeps
 
 
@@ -75,6 +76,27 @@ def test_what_the_inputs_walk_saw_gives_the_same_pages_and_seeds_as_a_walk_of_th
         [(d.file, d.message) for d in own.diagnostics] != []      # the broken link
     assert _seed_files(config.seeds_dir, snapshot) == _seed_files(config.seeds_dir, None)
     assert [name for name, _ in _seed_files(config.seeds_dir, snapshot)] == ["001.txt", "004.txt"]
+
+
+def test_bodies_are_converted_by_the_workers_that_read_them_once_each(site: Site):
+    site.page("a.md", title="First", id="urn:a", body="Some *emphasis*.")
+    site.page("b.md", title="Second", id="urn:b", body="A [link](https://example.org/).")
+    site.page("c.md", title="Draft", id="urn:c", body="Not shown.", draft="true")
+    site.page("d.md", title="Known", id="urn:d", body="Converted before.")
+    config = load_config(site.root / "site.yaml")
+    known = {read_file("content/d.md", (site.root / "content/d.md").read_bytes(),
+                       config).article.body_key}
+    result = read_content(config, {}, jobs=2, converted=known)
+    plain = read_content(config, {})
+    assert result.html == {a.body_key: Markup().render(a.body) for a in plain.articles
+                           if a.title in ("First", "Second")}
+    bodies = {a.title: a.body.strip() for a in result.articles}
+    assert bodies == {"First": "", "Second": "", "Known": "Converted before."}   # kept light
+    # a build puts them in the cache, and converts nothing else
+    assert site.run("build").code == 0
+    cache = BuildCache(config.cache_dir)
+    assert len(cache.html_keys()) == 3
+    assert "<em>emphasis</em>" in site.read("2024/03/05/first/index.html")
 
 
 def test_a_page_edit_is_seen_after_the_signature_check(site: Site):
