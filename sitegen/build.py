@@ -73,6 +73,7 @@ def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool,
             html.update(content.html)
     if html:
         cache.put_html(html)
+        content = replace(content, html={})   # in the cache now: not held through the build
     cache.keep_records(records, set(content.record_keys), known, PageRecord.light)
     if content.seen != seen:
         cache.store("seen:content", content.seen)
