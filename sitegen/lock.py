@@ -9,11 +9,15 @@ with a message naming the process that holds the lock::
 
 The lock is ``fcntl.flock`` on ``<cache_dir>/build.lock``: the kernel releases it when the
 holder exits, however it exits (even SIGKILL), so a stale lock file never blocks a build.
+A build's forked workers share its lock; when the build is killed they die with it, but
+not at the same instant. A lock whose recorded holder is gone is therefore waited for, a
+few seconds at most, instead of refused: rebuilding right after a kill just works.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -24,6 +28,7 @@ except ImportError:  # pragma: no cover - Windows: no lock, builds still work on
     fcntl = None  # type: ignore[assignment]
 
 LOCK_NAME = "build.lock"
+ORPHAN_PATIENCE = 5.0   # seconds to wait for the dying workers of a killed build
 
 
 class LockBusy(Exception):
@@ -48,20 +53,43 @@ def _holder(handle) -> int | None:
         return None
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:     # it exists, under another user
+        return True
+    return True
+
+
+def _take(handle, path: Path, patience: float) -> None:
+    """Take the lock, or raise :class:`LockBusy`. While the process that took it is gone
+    (its workers still dying), try again for up to ``patience`` seconds."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            holder = _holder(handle)
+            if holder is None or _alive(holder) or time.monotonic() > deadline:
+                raise LockBusy(holder, path) from None
+        time.sleep(0.02)
+
+
 @contextmanager
-def build_lock(cache_dir: Path) -> Iterator[Path]:
+def build_lock(cache_dir: Path, patience: float = ORPHAN_PATIENCE) -> Iterator[Path]:
     """Hold the build lock of the project whose cache folder is ``cache_dir``; raise
-    :class:`LockBusy` at once (never wait) when another process holds it."""
+    :class:`LockBusy` at once when another process holds it (or after ``patience``
+    seconds, when only the workers of a build that was killed still hold it)."""
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     path = cache_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     with os.fdopen(fd, "r+", encoding="ascii") as handle:
         if fcntl is not None:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise LockBusy(_holder(handle), path) from None
+            _take(handle, path, patience)
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.getpid()}\n")

@@ -222,6 +222,28 @@ def test_the_lock_refuses_a_second_holder_and_names_the_first(tmp_path: Path):
         pass
 
 
+def test_the_workers_of_a_killed_build_do_not_refuse_the_next_one(tmp_path: Path):
+    """A killed build's forked workers share its lock until they die too: here the holder
+    exits at once and its forked child keeps the lock for 1.5 s."""
+    cache = tmp_path / "cache"
+    code = ("import os, time\nfrom pathlib import Path\nfrom sitegen.lock import build_lock\n"
+            f"with build_lock(Path({str(cache)!r})):\n"
+            "    if os.fork() == 0:\n"
+            "        time.sleep(1.5)\n"
+            "        os._exit(0)\n"
+            "    os._exit(0)\n")
+    orphan = subprocess.run([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, timeout=60)   # not the child's end
+    assert orphan.returncode == 0
+    with pytest.raises(LockBusy):                    # without patience: refused
+        with build_lock(cache, patience=0):
+            pass
+    started = time.monotonic()
+    with build_lock(cache) as path:                  # waited for, then taken
+        assert path.read_text().strip() == str(os.getpid())
+    assert 0.2 < time.monotonic() - started < 5
+
+
 def test_a_second_build_while_one_runs_exits_2_and_touches_nothing(site: Site):
     site.page("a.md", title="A", id="urn:a")
     assert site.run("build").code == 0
