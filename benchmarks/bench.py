@@ -20,6 +20,14 @@ the real command line in a fresh process for every measurement:
 Each figure is the median of the runs, with min and max: wall time of the command
 (interpreter start-up included), sitegen's own build time, and peak resident memory
 (RSS) of the process and its workers. Machines are shared and noisy: compare medians.
+
+    python benchmarks/bench.py --sizes 10000 --baseline HEAD~3 --runs 5 --no-serve
+
+compares with sitegen as it was at a git revision: its ``sitegen/`` is exported into the
+scratch folder and put first on PYTHONPATH, a second copy of the site is made, and every
+measurement alternates between the two versions (same seeds and theme), so that the
+machine's drift falls on both. Each row is printed for both, then the change of the
+medians (build time, or wall time for the import and the dev server).
 """
 
 from __future__ import annotations
@@ -49,12 +57,14 @@ TARGETS = {  # at N = 10,000 (issue 4)
 }
 
 
-def run(site: Path, *args: str) -> tuple[float, float | None, int]:
-    """``(wall seconds, sitegen's own seconds, peak RSS in MB)`` of one command."""
+def run(site: Path, *args: str, env: dict | None = None) -> tuple[float, float | None, int]:
+    """``(wall seconds, sitegen's own seconds, peak RSS in MB)`` of one command; ``env``
+    adds to the environment (a baseline's PYTHONPATH)."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "sitegen", *args, "--config",
                                 str(site / "site.yaml")], cwd=site, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **(env or {})})
     out, err = process.communicate()
     wall = time.perf_counter() - started
     if process.returncode not in (0, 1):
@@ -104,14 +114,15 @@ def pages(site: Path) -> list[Path]:
     return sorted((site / "content").rglob("*.md"))
 
 
-def serve_latency(site: Path, n: int) -> tuple[float, float | None, int]:
+def serve_latency(site: Path, n: int, env: dict | None = None) -> tuple[float, float | None, int]:
     """Seconds from saving a title edit to the dev server serving the new title."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "--port", str(port),
                                "-q", "--config", str(site / "site.yaml")], cwd=site,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, **(env or {})})
     try:
         page = max(pages(site), key=lambda p: re.search(r"(?m)^date: (.*)$", p.read_text(
             encoding="utf-8")).group(1))       # the newest article: it is on the home page
@@ -144,59 +155,88 @@ def serve_latency(site: Path, n: int) -> tuple[float, float | None, int]:
     return latency, None, 0
 
 
-def benchmark(root: Path, count: int, runs: int, search: bool, serve: bool) -> dict[str, list]:
-    print(f"(N = {count:,}: generating seeds in {root})", file=sys.stderr, flush=True)
-    site = make_site(root, count, search)
-    rows: dict[str, list] = {}
+def steps(serve: bool) -> list[tuple[str, object]]:
+    """The measurements, in order: ``(name, fn(site, env, n))``, each preparing its run
+    ``n`` on ``site`` and then measuring one command."""
 
-    def fresh_import(_):
+    def fresh_import(site, env, _):
         shutil.rmtree(site / "content", ignore_errors=True)
         shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
-        return run(site, "import", "-q")
+        return run(site, "import", "-q", env=env)
 
-    def cold(_):
+    def cold(site, env, _):
         shutil.rmtree(site / "public", ignore_errors=True)
         shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
-        return run(site, "build")
+        return run(site, "build", env=env)
 
-    def no_change(_):
-        return run(site, "build")
+    def no_change(site, env, _):
+        return run(site, "build", env=env)
 
-    def edit_body(n):
+    def edit_body(site, env, n):
         page = pages(site)[n * 37 % len(pages(site))]
         page.write_text(page.read_text(encoding="utf-8") + f"\nA corrected paragraph {n}.\n",
                         encoding="utf-8")
-        return run(site, "build")
+        return run(site, "build", env=env)
 
-    def edit_topics(n):
+    def edit_topics(site, env, n):
         page = pages(site)[(n * 53 + 11) % len(pages(site))]
         text = page.read_text(encoding="utf-8")
         text = re.sub(r"(?m)^topics:\n(  - .*\n)*", "topics:\n  - science\n  - health\n", text)
         page.write_text(text, encoding="utf-8")
-        return run(site, "build")
+        return run(site, "build", env=env)
 
-    def edit_template(n):
+    def edit_template(site, env, n):
         template = site / "themes" / "default" / "templates" / "article.html"
         template.write_text(template.read_text(encoding="utf-8") + f"\n{{# edit {n} #}}\n",
                             encoding="utf-8")
-        return run(site, "build")
+        return run(site, "build", env=env)
 
-    steps = [("import", fresh_import), ("cold build", cold), ("no-change rebuild", no_change),
+    found = [("import", fresh_import), ("cold build", cold), ("no-change rebuild", no_change),
              ("edit one body", edit_body), ("change one article's topics", edit_topics),
              ("edit one template", edit_template)]
-    for name, fn in steps:
-        rows[name] = measured(fn, runs)
-        if name == "import":
-            run(site, "build")          # the builds below start from an imported site
-        report_row(name, rows[name], count)
     if serve:
-        rows["serve: save to served"] = measured(lambda n: serve_latency(site, n), runs)
-        report_row("serve: save to served", rows["serve: save to served"], count)
-    return rows
+        found.append(("serve: save to served", lambda site, env, n: serve_latency(site, n, env)))
+    return found
+
+
+def benchmark(root: Path, count: int, runs: int, search: bool, serve: bool,
+              baseline: Path | None = None) -> None:
+    """Measure N = ``count``. With ``baseline`` (sitegen's source at another revision),
+    each measurement alternates between that version and this one, on two copies of the
+    same site, and the rows of both are printed with the change of the medians."""
+    print(f"(N = {count:,}: generating seeds in {root})", file=sys.stderr, flush=True)
+    site = make_site(root, count, search)
+    versions = [("", site, None)]
+    if baseline is not None:
+        twin = root / f"{site.name}-baseline"
+        shutil.rmtree(twin, ignore_errors=True)
+        shutil.copytree(site, twin)
+        versions = [("baseline", twin, {"PYTHONPATH": str(baseline)}), ("current", site, None)]
+    for name, fn in steps(serve):
+        rows: dict[str, list] = {label: [] for label, _, _ in versions}
+        for n in range(runs):
+            for label, where, env in (versions if n % 2 == 0 else versions[::-1]):
+                rows[label] += measured(lambda _, w=where, e=env, n=n: fn(w, e, n), 1)
+        if name == "import":
+            for _, where, env in versions:
+                run(where, "build", env=env)     # the builds below start from an imported site
+        for label, _, _ in versions:
+            report_row(f"{name} ({label})" if label else name, rows[label], count)
+        if baseline is not None:
+            report_change(name, rows["baseline"], rows["current"])
 
 
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def report_change(name: str, before: list, after: list) -> None:
+    """The change of the median build time (or wall time, where sitegen gives none)."""
+    column = 1 if all(r[1] is not None for r in before + after) else 0
+    old = statistics.median(r[column] for r in before)
+    new = statistics.median(r[column] for r in after)
+    print(f"| {name}: change | {new - old:+.2f} s ({(new - old) / old:+.0%}) | | | |",
+          flush=True)
 
 
 def report_row(name: str, results: list, count: int) -> None:
@@ -208,6 +248,17 @@ def report_row(name: str, results: list, count: int) -> None:
           f"{int(statistics.median(peaks)) if peaks else '–'} | {target} |", flush=True)
 
 
+def checkout(revision: str, root: Path) -> Path:
+    """sitegen's source at ``revision``, exported (git archive) into the scratch folder."""
+    target = root / "baseline-source"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "sitegen"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -216,6 +267,8 @@ def main() -> None:
     parser.add_argument("--search", action="store_true", help="build the Pagefind index too")
     parser.add_argument("--no-serve", action="store_true", help="skip the dev-server latency")
     parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temp dir)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also measure sitegen at git revision REV, alternating runs")
     args = parser.parse_args()
     sizes = args.sizes + ([100_000] if args.huge else [])
     root = args.workdir or Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
@@ -223,10 +276,11 @@ def main() -> None:
           f"search={'on' if args.search else 'off'}, scratch {root}")
     print("\n| measure | wall s, median (min–max) | build s (sitegen's own) | peak RSS MB | target at 10k |")
     print("| --- | --- | --- | --- | --- |")
+    baseline = checkout(args.baseline, root) if args.baseline else None
     for count in sizes:
         print(f"| **N = {count:,}** | | | | |", flush=True)
         benchmark(root, count, args.runs if count < 100_000 else 1, args.search,
-                  not args.no_serve)
+                  not args.no_serve, baseline)
     if not args.workdir:
         shutil.rmtree(root, ignore_errors=True)
 
