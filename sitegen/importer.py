@@ -255,8 +255,8 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
     """Bring every new or changed seed into content/, following the no-data-loss rules.
     ``pages`` describes every file already in content/ (``reader.read_content``);
     ``seen``, each seed's signature and hash as the last import found them (see
-    :func:`_candidates`); ``snapshot``, the inputs as just walked. Seeds are parsed and rendered on ``jobs`` cores; duplicates are
-    decided and pages written in seed order."""
+    :func:`_candidates`); ``snapshot``, the inputs as just walked. Seeds are parsed and
+    rendered on ``jobs`` cores; duplicates are decided and pages written in seed order."""
     _remove_stale_temporaries(config.content_dir, snapshot)
     state = _ContentState()
     for info in pages:

@@ -19,7 +19,8 @@ from typing import Iterable
 from . import __version__
 
 Stats = dict[str, "os.stat_result | None"]
-"""Every file under a folder by path; None for a symbolic link (stat it to follow it)."""
+"""Every file under a folder by path, with its ``stat`` (a link's target's); None for a
+broken symbolic link."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,13 @@ def _walk(folder: Path, digest, files: Stats) -> None:
             elif not stat.S_ISLNK(info.st_mode):
                 files[entry.path] = info
             elif not entry.is_dir():     # links to folders are not followed, as os.walk
-                files[entry.path] = None
+                try:                     # a link to a file counts by its target's metadata
+                    target = entry.stat()
+                    digest.update(f"->{target.st_size}\0{target.st_mtime_ns}\0"
+                                  f"{target.st_ctime_ns}\0{target.st_ino}\n".encode())
+                    files[entry.path] = target
+                except OSError:          # broken: whoever reads it reports it
+                    files[entry.path] = None
 
 
 def take_snapshot(settings: str, folders: Iterable[Path], files: Iterable[Path]) -> Snapshot:

@@ -99,6 +99,23 @@ def test_bodies_are_converted_by_the_workers_that_read_them_once_each(site: Site
     assert "<em>emphasis</em>" in site.read("2024/03/05/first/index.html")
 
 
+def test_an_edit_to_the_target_of_a_linked_page_is_seen(site: Site):
+    """A page that is a symbolic link counts by its target: editing the target file,
+    outside content/, is a change the next build sees."""
+    site.page("a.md", title="Linked before", id="urn:a")
+    outside = site.root / "drafts-elsewhere"
+    outside.mkdir()
+    (site.root / "content" / "a.md").rename(outside / "a.md")
+    (site.root / "content" / "a.md").symlink_to(outside / "a.md")
+    assert site.run("build").code == 0
+    assert "Linked before" in site.read("2024/03/05/linked-before/index.html")
+    target = outside / "a.md"
+    target.write_text(target.read_text(encoding="utf-8").replace("before", "after, longer"),
+                      encoding="utf-8")
+    assert site.run("build").code == 0
+    assert "Linked after, longer" in site.read("2024/03/05/linked-after-longer/index.html")
+
+
 def test_a_page_edit_is_seen_after_the_signature_check(site: Site):
     site.page("a.md", title="Before", id="urn:a")
     assert site.run("build").code == 0
