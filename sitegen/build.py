@@ -126,16 +126,33 @@ def _inputs(config: SiteConfig, do_import: bool) -> Snapshot:
     return take_snapshot(f"{config!r}|{do_import}", folders, files)
 
 
+class _Stages:
+    """The seconds each stage of one build took, in order (``sitegen build --timings``)."""
+
+    def __init__(self, started: float):
+        self.started = self.last = started
+        self.spent: list[tuple[str, float]] = []
+
+    def done(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.spent.append((stage, now - self.last))
+        self.last = now
+
+
 def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
            memory: CacheMemory | None) -> BuildResult:
     cache = BuildCache(config.cache_dir, memory)
+    stages = _Stages(started)
     try:
         inputs = _inputs(config, do_import)
         last = cache.last_build(config.output_dir)
         if last is not None and last[0] == inputs.digest and output_intact(config, cache):
+            stages.done("check inputs")
             return replace(last[1], seconds=time.perf_counter() - started, written=0,
-                           removed=0, imported=0, rendered=0, changed=())
-        result = _full_pipeline(config, cache, do_import, jobs, started, inputs)
+                           removed=0, imported=0, rendered=0, changed=(),
+                           stages=tuple(stages.spent))
+        stages.done("check inputs")
+        result = _full_pipeline(config, cache, do_import, jobs, stages, inputs)
         cache.set_last_build(config.output_dir,
                              (inputs.digest, result) if result.built else None)
         return result
@@ -144,10 +161,11 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
 
 
 def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
-                   started: float, snapshot: Snapshot) -> BuildResult:
+                   stages: _Stages, snapshot: Snapshot) -> BuildResult:
     """Read, import, index, route and render (only the jobs whose inputs changed)."""
     content = _read_and_import(config, cache, do_import, jobs=jobs, snapshot=snapshot,
                                convert=True)
+    stages.done("read and import")
     report = Report()
     report.extend(content.imported.diagnostics)
     report.extend(content.read.diagnostics)
@@ -155,14 +173,20 @@ def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs:
     index = build_index(content.read.articles, content.read.topics, remembered)
     if index.related_memo != remembered:
         cache.store("related", index.related_memo)
+    stages.done("index")
     convert_bodies(index.articles, cache, jobs, config)
+    stages.done("convert bodies")
     theme = Theme(config, index.topics, index.sources)
-    outcome = SiteRenderer(config, theme, cache, jobs).render(site_families(index, config))
+    families = site_families(index, config)
+    stages.done("job families")
+    outcome = SiteRenderer(config, theme, cache, jobs).render(families)
+    stages.done("render and publish")
     report.extend(outcome.diagnostics)
     kinds = list(outcome.outputs.values())
     return BuildResult(
         diagnostics=tuple(report.items), pages=len(kinds), articles=len(index.articles),
         topics=len(index.topics), sources=len(index.sources), feeds=kinds.count("feed"),
         written=len(outcome.written), removed=len(outcome.removed), rendered=outcome.rendered,
-        imported=len(content.imported.created), seconds=time.perf_counter() - started,
-        built=outcome.published, changed=tuple(sorted(outcome.written + outcome.removed)))
+        imported=len(content.imported.created), seconds=time.perf_counter() - stages.started,
+        built=outcome.published,
+        changed=tuple(sorted(outcome.written + outcome.removed)), stages=tuple(stages.spent))

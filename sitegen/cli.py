@@ -38,7 +38,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="sitegen", parents=[common],
         description="Build a static news site from the seeds in seeds/ and the pages in content/.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("build", parents=[common], help="import new seeds, then build the site (default)")
+    build = commands.add_parser("build", parents=[common],
+                                help="import new seeds, then build the site (default)")
+    build.add_argument("--timings", action="store_true",
+                       help="also print the seconds each stage of the build took")
     commands.add_parser("import", parents=[common], help="import new seeds into content/ only")
     _live_parsers(commands, common)
     return parser
@@ -114,6 +117,9 @@ def _build(config: SiteConfig, args: argparse.Namespace, printer: _Printer) -> i
             ("Errors", sum(d.level == "error" for d in result.diagnostics))]
     printer.say("\n".join(f"  {name:<15}| {value:>6}" for name, value in rows))
     printer.say(f"Built {config.output_dir} in {result.seconds * 1000:.0f} ms")
+    if getattr(args, "timings", False):
+        printer.say("\n".join(["  Stage              | seconds"] + [
+            f"  {stage:<19}| {seconds:>7.3f}" for stage, seconds in result.stages]))
     return _status(result.diagnostics, args.strict)
 
 

@@ -170,6 +170,7 @@ class BuildResult:
     imported: int = 0
     seconds: float = 0.0
     built: bool = True
+    stages: tuple[tuple[str, float], ...] = ()   # (stage, seconds) in order, for --timings
 
     @property
     def errors(self) -> int:

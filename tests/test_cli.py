@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -81,3 +82,18 @@ def test_strict_turns_warnings_into_failure(site: Site):
     site.page("a.md", title="A")            # no id: a warning
     assert site.run("build").code == 0
     assert site.run("build", "--strict").code == 1
+
+
+def test_timings_name_each_stage_of_the_build(site: Site):
+    site.page("a.md", title="A", id="urn:a")
+    full = site.run("build", "--timings")
+    assert full.code == 0
+    rows = re.findall(r"^  ([a-z ]+?)\s+\|\s+(\d+\.\d{3})$", full.out, re.M)
+    assert [stage for stage, _ in rows] == ["check inputs", "read and import", "index",
+                                            "convert bodies", "job families",
+                                            "render and publish"]
+    total = float(re.search(r"in (\d+) ms", full.out).group(1)) / 1000
+    assert sum(float(s) for _, s in rows) <= total + 0.002
+    again = site.run("build", "--timings")         # nothing changed: stops after the check
+    assert re.findall(r"^  ([a-z ]+?)\s+\|\s+\d+\.\d{3}$", again.out, re.M) == ["check inputs"]
+    assert "Stage" not in site.run("build").out
