@@ -94,8 +94,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 def _scalar(value: Any) -> str:
     """One YAML scalar on one line, quoted only when it must be."""
     if isinstance(value, str):
-        if (_PLAIN.fullmatch(value) and not value.endswith(" ")
-                and _Dumper.resolve(_Dumper, yaml.ScalarNode, value, (True, False)) == _STR_TAG):
+        if _PLAIN.fullmatch(value) and not value.endswith(" ") and _reads_as_str(value):
             return value   # plain text that YAML reads back as this very string
         if _ONE_LINE.fullmatch(value):
             return _one_line(value)
@@ -110,11 +109,16 @@ _ONE_LINE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\u
 _NOT_PLAIN = re.compile(r"^(?:---|\.\.\.|[#,\[\]{}&*!|>'\"%@`]|[?:-](?: |$)| )|:(?: |$)| #| $")
 
 
+def _reads_as_str(value: str) -> bool:
+    """Whether YAML reads ``value``, written plain, back as a string (not a number, a date,
+    a boolean or null)."""
+    return _Dumper.resolve(_Dumper, yaml.ScalarNode, value, (True, False)) == _STR_TAG
+
+
 def _one_line(value: str) -> str:
     """What ``yaml.dump`` makes of a :data:`_ONE_LINE` string, without running the dumper:
     plain when no indicator forbids it and it reads back as a string, else single-quoted."""
-    if (not _NOT_PLAIN.search(value)
-            and _Dumper.resolve(_Dumper, yaml.ScalarNode, value, (True, False)) == _STR_TAG):
+    if not _NOT_PLAIN.search(value) and _reads_as_str(value):
         return value
     return "'" + value.replace("'", "''") + "'"
 

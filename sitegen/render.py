@@ -120,7 +120,7 @@ class SiteRenderer:
                      for p in d.rglob("*") if p.is_file()]
         known = dict(cache.load("template-references") or {})
         self.templates = TemplateDeps(theme.env, templates,
-                                      getattr(theme, "implicit_templates", ()), known)
+                                      theme.implicit_templates, known)
         self.site = site_key(__version__, repr(config), theme.env.globals["topics"],
                              theme.env.globals["sources"])
 

@@ -10,7 +10,6 @@ it overrides.
 from __future__ import annotations
 
 import json
-import re
 import traceback
 from collections import OrderedDict
 from functools import partial
@@ -73,7 +72,6 @@ def _parent(folder: Path) -> str | None:
 _JSON = json.JSONEncoder(ensure_ascii=False, indent=None, separators=(",", ":"))
 _SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
-_PLAIN_URL = re.compile(r"[A-Za-z0-9/._~-]*")   # what urls.absolute leaves as it is
 
 
 def json_for_script(data: Any) -> Markup:
@@ -164,8 +162,6 @@ class Theme:
         return [d for d in dirs if d.is_dir()]
 
     def abs_url(self, url: str) -> str:
-        if _PLAIN_URL.fullmatch(url):       # nothing to quote (most URLs): skip urllib
-            return self.config.base_url + url
         return urls.absolute(self.config.base_url, url)
 
     def render(self, job: RenderJob) -> bytes:
@@ -238,7 +234,7 @@ class Theme:
         if len(parts) != len(targets) + 1:
             return None
         for link, part in zip(links, parts[1:]):
-            if not part.startswith(link if _PLAIN_URL.fullmatch(link) else escape(link)):
+            if not part.startswith(link if urls.is_plain(link) else escape(link)):
                 return None
         return _Fragment(tuple(parts), tuple(targets))
 

@@ -106,9 +106,19 @@ def output_path(url: str) -> str:
     return url
 
 
+def is_plain(url: str) -> bool:
+    """Whether ``url`` holds only characters no URL quoting or HTML escaping changes (most
+    of the site's URLs: such a URL skips urllib)."""
+    return _URL_SAFE.fullmatch(url) is not None
+
+
+def _quoted(url: str) -> str:
+    return url if is_plain(url) else quote(url, safe="/:@!$&'()*+,;=-._~%")
+
+
 def absolute(base_url: str, url: str) -> str:
     """Full URL of a site-relative URL; ``base_url`` ends with ``/``."""
-    return base_url + quote(url, safe="/:@!$&'()*+,;=-._~%")
+    return base_url + _quoted(url)
 
 
 def base_path(base_url: str) -> str:
@@ -130,7 +140,7 @@ def relative(from_url: str, to_url: str) -> str:
         target = up_to_root(from_url) if to_url == "" else "./"
         return target or "./"
     target = up_to_root(from_url) + to_url
-    return target if _URL_SAFE.fullmatch(target) else quote(target, safe="/:@!$&'()*+,;=-._~%")
+    return _quoted(target)
 
 
 def normalise_url(url: str) -> str:
