@@ -74,7 +74,8 @@ def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool,
     if html:
         cache.put_html(html)
         content = replace(content, html={})   # in the cache now: not held through the build
-    cache.keep_records(records, set(content.record_keys), known, PageRecord.light)
+    cache.keep_records(records, set(content.record_keys), known, PageRecord.light,
+                       PageRecord.body_key)
     if content.seen != seen:
         cache.store("seen:content", content.seen)
     return _Content(content, imported)

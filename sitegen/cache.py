@@ -103,10 +103,12 @@ class BuildCache:
         return found
 
     def keep_records(self, records: dict[str, object], used: set[str], known: set[str],
-                     light=lambda record: record) -> None:
+                     light=lambda record: record, body_of=lambda record: None) -> None:
         """Keep the records of ``used`` keys (``light`` of each: what the cache holds of
         it) and forget the others. A few changes are written as rows; the blob is written
-        again only when they add up."""
+        again only when they add up, and then the rendered bodies no kept record has
+        (``body_of`` a record: its key in the html table, or None) are forgotten too, so
+        an often-edited site's cache does not keep every version of every body."""
         added, gone = used - known, known - used
         if not added and not gone:
             return
@@ -118,6 +120,7 @@ class BuildCache:
                 self.db.execute("DELETE FROM records")
                 self.store("records", {key: light(records[key]) for key in sorted(used)})
                 self.memory.values.pop("records", None)
+                self._forget_html(self.html_keys() - {body_of(records[key]) for key in used})
                 return
             self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", [
                 *[(k, pickle.dumps(light(records[k]), pickle.HIGHEST_PROTOCOL)) for k in added],
@@ -169,6 +172,11 @@ class BuildCache:
             self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", items.items())
         if "html*" in self.memory.values:
             self.memory.values["html*"] = self.memory.values["html*"] | set(items)
+
+    def _forget_html(self, keys: set[str]) -> None:
+        if keys:
+            self.db.executemany("DELETE FROM html WHERE key=?", [(key,) for key in keys])
+            self.memory.values["html*"] = self.memory.values["html*"] - keys
 
     # the last build's output ------------------------------------------------------------
     def manifest(self, output: Path) -> dict[str, tuple[str, str]]:

@@ -60,6 +60,10 @@ class PageRecord:
             return self
         return replace(self, article=replace(self.article, body=""))
 
+    def body_key(self) -> str | None:
+        """The key of the page's rendered body in the cache (None: no article)."""
+        return self.article.body_key if self.article is not None else None
+
 
 @dataclass(frozen=True)
 class ReadResult:

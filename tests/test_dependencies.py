@@ -11,7 +11,7 @@ from dataclasses import replace
 import jinja2
 
 from conftest import Site
-from sitegen import fsutil
+from sitegen import cache as cache_module, fsutil
 from sitegen.build import build_site
 from sitegen.cache import BuildCache, CacheMemory
 from sitegen.config import load_config
@@ -234,3 +234,28 @@ def test_rebuilds_with_a_memory_match_clean_builds_among_command_line_builds(sit
             build_with_memory()
         if step % 4 == 3:
             assert site.files() == clean_build(site, editor.per_page), history
+
+
+def test_the_cache_forgets_bodies_no_page_has_any_more(site: Site, monkeypatch):
+    """Each edit of a body adds its new HTML to the cache; when the records are compacted,
+    the HTML of old versions goes, so an often-edited site's cache does not grow with every
+    version it ever had. The bodies the site has stay converted."""
+    monkeypatch.setattr(cache_module, "COMPACT_AFTER", 4)
+    site.page("a.md", title="Kept", id="urn:a", body="A body nobody edits.")
+    config = load_config(site.root / "site.yaml")
+
+    def cached_bodies() -> set[str]:
+        cache = BuildCache(config.cache_dir)
+        try:
+            return cache.html_keys()
+        finally:
+            cache.close()
+
+    for n in range(12):
+        site.page("b.md", title="Edited", id="urn:b", body=f"Version {n} of the body.")
+        assert site.run("build").code == 0
+        assert f"Version {n} of the body." in site.read("2024/03/05/edited/index.html")
+        live = {a.body_key for a in read_content(config, {}).articles}
+        assert live <= cached_bodies()
+        assert len(cached_bodies()) <= len(live) + 3    # 12 versions were made
+    assert "A body nobody edits." in site.read("2024/03/05/kept/index.html")
