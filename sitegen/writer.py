@@ -12,7 +12,9 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -76,7 +78,8 @@ class OutputFolder:
             return   # a publish was interrupted: the next run completes it
         for leftover in self.output.parent.glob(f".{self.output.name}.sitegen-*"):
             # again at the end: a killed build's helper may still have been dying at the start
-            if leftover.is_dir() and not leftover.is_symlink() and self.output.exists():
+            if (leftover.is_dir() and not leftover.is_symlink() and self.output.exists()
+                    and "-trash-" not in leftover.name):
                 shutil.rmtree(leftover, ignore_errors=True)
 
     def recover(self) -> None:
@@ -95,6 +98,8 @@ class OutputFolder:
             if leftover.is_dir() and not leftover.is_symlink():
                 if not self.output.exists() and "-old-" in leftover.name:
                     leftover.rename(self.output)  # a swap was cut off half-way: restore
+                elif "-trash-" in leftover.name:
+                    discard(leftover)             # a deletion that did not finish
                 else:
                     shutil.rmtree(leftover, ignore_errors=True)
 
@@ -175,7 +180,8 @@ class OutputFolder:
 
     def publish(self, marker: str = _MARKER_TEXT) -> None:
         """Swap the staging folder in place of the output folder, in one atomic exchange
-        where the system has one (Linux), else in two renames."""
+        where the system has one (Linux), else in two renames. The old site is then
+        deleted in the background (:func:`discard`)."""
         (self.staging / MARKER).write_text(marker, encoding="utf-8")
         with signals_deferred():
             if self.output.exists() and exchange(self.staging, self.output):
@@ -184,7 +190,15 @@ class OutputFolder:
                 if self.output.exists():
                     self.output.rename(self._old)
                 self.staging.rename(self.output)
-        shutil.rmtree(self._old, ignore_errors=True)
+        if self._old.exists():   # renamed first, so that it is never restored as the site
+            trash = self.output.with_name(f".{self.output.name}.sitegen-trash-{os.getpid()}-"
+                                          f"{time.monotonic_ns()}")
+            try:
+                self._old.rename(trash)
+            except OSError:
+                shutil.rmtree(self._old, ignore_errors=True)
+            else:
+                discard(trash)
 
     def publish_changes(self, written: list[str], removed: list[str],
                         marker: str = _MARKER_TEXT) -> None:
@@ -223,6 +237,19 @@ class OutputFolder:
         if target.is_symlink() or target.is_dir():
             shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
         return target
+
+
+def discard(folder: Path) -> None:
+    """Delete ``folder`` (the site a publish replaced) without waiting for it: a detached
+    ``rm -rf`` removes it while sitegen goes on. The old copy of a 10,000-article site is
+    25,000 files and folders, about 1.5 s of file-system work here, after every rebuild
+    that swaps a new folder in. Where no shell can start it, it is deleted here."""
+    try:
+        subprocess.run(["sh", "-c", 'rm -rf -- "$1" </dev/null >/dev/null 2>&1 &', "sh",
+                        str(folder)], check=True, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.CalledProcessError):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def exchange(a: Path, b: Path) -> bool:

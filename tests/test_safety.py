@@ -26,8 +26,16 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def leftovers(site: Site) -> list[str]:
-    return sorted(p.name for p in site.root.iterdir() if ".sitegen-" in p.name and p.name != ".sitegen-cache")
+def leftovers(site: Site, wait: float = 20.0) -> list[str]:
+    """sitegen's folders beside public/. The old site a publish replaced is deleted in the
+    background (``writer.discard``): that is waited for, up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = sorted(p.name for p in site.root.iterdir()
+                       if ".sitegen-" in p.name and p.name != ".sitegen-cache")
+        if not any("-trash-" in name for name in found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def write_articles(site: Site, version: str, count: int = 150) -> None:
@@ -99,6 +107,25 @@ def test_leftover_staging_folders_are_cleaned_on_the_next_run(site: Site):
     assert site.run("build").code == 0
     assert leftovers(site) == []
     assert (site.public / "2024/03/05/a/index.html").is_file()
+
+
+def test_the_replaced_site_is_deleted_in_the_background_and_never_restored(site: Site):
+    """A swap publishes the new site at once; the old one is renamed to a trash folder and
+    deleted by a detached process. A trash folder left by a crash is deleted by the next
+    run, and never taken for the site, even when public/ is gone."""
+    write_articles(site, "one", count=80)
+    assert site.run("build").code == 0
+    write_articles(site, "two", count=80)         # more than 64 changes: a swap
+    assert site.run("build").code == 0
+    assert "Story 79 two" in site.read("feed.xml") and " one<" not in site.read("feed.xml")
+    assert leftovers(site) == []
+    trash = site.root / ".public.sitegen-trash-4242-1"
+    shutil.copytree(site.public, trash)
+    (trash / "index.html").write_text("an old site")
+    shutil.rmtree(site.public)
+    assert site.run("build").code == 0
+    assert "Story 79 two" in site.read("feed.xml") and "an old site" not in site.read("index.html")
+    assert leftovers(site) == []
 
 
 def test_a_swap_cut_off_half_way_is_restored(site: Site):
