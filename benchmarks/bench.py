@@ -58,6 +58,11 @@ TARGETS = {  # at N = 10,000 (issue 4)
 }
 
 
+def _environment(extra: dict | None) -> dict:
+    """This process's environment with ``extra`` (a baseline's PYTHONPATH) added."""
+    return {**os.environ, **(extra or {})}
+
+
 def run(site: Path, *args: str, env: dict | None = None) -> tuple[float, float | None, int]:
     """``(wall seconds, sitegen's own seconds, peak RSS in MB)`` of one command; ``env``
     adds to the environment (a baseline's PYTHONPATH)."""
@@ -65,7 +70,7 @@ def run(site: Path, *args: str, env: dict | None = None) -> tuple[float, float |
     process = subprocess.Popen([sys.executable, "-m", "sitegen", *args, "--config",
                                 str(site / "site.yaml")], cwd=site, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, **(env or {})})
+                               env=_environment(env))
     out, err = process.communicate()
     wall = time.perf_counter() - started
     if process.returncode not in (0, 1):
@@ -123,7 +128,7 @@ def serve_latency(site: Path, n: int, env: dict | None = None) -> tuple[float, f
     server = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "--port", str(port),
                                "-q", "--config", str(site / "site.yaml")], cwd=site,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, **(env or {})})
+                              env=_environment(env))
     try:
         page = max(pages(site), key=lambda p: re.search(r"(?m)^date: (.*)$", p.read_text(
             encoding="utf-8")).group(1))       # the newest article: it is on the home page

@@ -120,7 +120,7 @@ class BuildCache:
                 self.db.execute("DELETE FROM records")
                 self.store("records", {key: light(records[key]) for key in sorted(used)})
                 self.memory.values.pop("records", None)
-                self._forget_html(self.html_keys() - {body_of(records[key]) for key in used})
+                self._prune_html({body_of(records[key]) for key in used})
                 return
             self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", [
                 *[(k, pickle.dumps(light(records[k]), pickle.HIGHEST_PROTOCOL)) for k in added],
@@ -173,10 +173,12 @@ class BuildCache:
         if "html*" in self.memory.values:
             self.memory.values["html*"] = self.memory.values["html*"] | set(items)
 
-    def _forget_html(self, keys: set[str]) -> None:
-        if keys:
-            self.db.executemany("DELETE FROM html WHERE key=?", [(key,) for key in keys])
-            self.memory.values["html*"] = self.memory.values["html*"] - keys
+    def _prune_html(self, live: set[str | None]) -> None:
+        """Forget the HTML of every body not in ``live``."""
+        stale = self.html_keys() - live
+        if stale:
+            self.db.executemany("DELETE FROM html WHERE key=?", [(key,) for key in stale])
+            self.memory.values["html*"] = self.memory.values["html*"] - stale
 
     # the last build's output ------------------------------------------------------------
     def manifest(self, output: Path) -> dict[str, tuple[str, str]]:

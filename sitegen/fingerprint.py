@@ -3,8 +3,9 @@
 A job's fingerprint covers everything its output is made from: the site's configuration
 and its topic and source lists (``site_key``), the job's template with everything it
 extends or includes (``templatedeps``), its URL, and its context, where an Article counts
-by its ``digest`` (the version of its file) and slug. So an article's page changes with its file, and a list page, a feed or a
-neighbour's page changes exactly when one of the articles it shows does.
+by its ``digest`` (the version of its file) and slug. So an article's page changes with its
+file, and a list page, a feed or a neighbour's page changes exactly when one of the
+articles it shows does.
 """
 
 from __future__ import annotations

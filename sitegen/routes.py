@@ -48,8 +48,7 @@ class _Routes:
 
     def tokens(self, articles: Sequence[Article]) -> str:
         """The versions of ``articles`` in one string."""
-        known = self._token_of
-        return "\x01".join([known.get(id(a)) or _token(a) for a in articles])
+        return "\x01".join(map(self.token, articles))
 
     def paged(self, name: str, template: str, items: Sequence[Article],
               url_of: Callable[[int], str], title: str, shared_key: str,

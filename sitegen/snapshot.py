@@ -82,4 +82,3 @@ def take_snapshot(settings: str, folders: Iterable[Path], files: Iterable[Path])
         except OSError:
             digest.update(f"F{path}\0missing\n".encode())
     return Snapshot(digest.hexdigest(), found, taken)
-

@@ -61,7 +61,7 @@ class OutputFolder:
 
     def __init__(self, output: Path):
         self.output = output.resolve()
-        prefix = f".{self.output.name}.sitegen"
+        prefix = self._prefix = f".{self.output.name}.sitegen"
         self.staging = self.output.with_name(f"{prefix}-new-{os.getpid()}")
         self._old = self.output.with_name(f"{prefix}-old-{os.getpid()}")
         self.journal = self.output.with_name(f"{prefix}-journal.json")
@@ -76,7 +76,7 @@ class OutputFolder:
         shutil.rmtree(self.staging, ignore_errors=True)
         if self.journal.is_file():
             return   # a publish was interrupted: the next run completes it
-        for leftover in self.output.parent.glob(f".{self.output.name}.sitegen-*"):
+        for leftover in self.output.parent.glob(f"{self._prefix}-*"):
             # again at the end: a killed build's helper may still have been dying at the start
             if (leftover.is_dir() and not leftover.is_symlink() and self.output.exists()
                     and "-trash-" not in leftover.name):
@@ -94,7 +94,7 @@ class OutputFolder:
         parent = self.output.parent
         if not parent.is_dir():
             return
-        for leftover in parent.glob(f".{self.output.name}.sitegen-*"):
+        for leftover in parent.glob(f"{self._prefix}-*"):
             if leftover.is_dir() and not leftover.is_symlink():
                 if not self.output.exists() and "-old-" in leftover.name:
                     leftover.rename(self.output)  # a swap was cut off half-way: restore
@@ -191,8 +191,8 @@ class OutputFolder:
                     self.output.rename(self._old)
                 self.staging.rename(self.output)
         if self._old.exists():   # renamed first, so that it is never restored as the site
-            trash = self.output.with_name(f".{self.output.name}.sitegen-trash-{os.getpid()}-"
-                                          f"{time.monotonic_ns()}")
+            trash = self.output.with_name(
+                f"{self._prefix}-trash-{os.getpid()}-{time.monotonic_ns()}")
             try:
                 self._old.rename(trash)
             except OSError:
