@@ -137,11 +137,9 @@ class OutputFolder:
         made: set[str] = set()
         staging, output = str(self.staging), str(self.output)
         for rel in rels:
-            rel = self.check(rel).as_posix()
-            folder = rel.rpartition("/")[0]
-            if folder not in made:
-                os.makedirs(os.path.join(staging, folder), exist_ok=True)
-                made.add(folder)
+            parts = self.check(rel).parts
+            rel = "/".join(parts)
+            _make_folders(staging, parts[:-1], made)
             try:
                 os.link(os.path.join(output, rel), os.path.join(staging, rel))
             except FileExistsError:
@@ -284,17 +282,31 @@ def signals_deferred():
 def write_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None) -> None:
     """Write one file below ``folder`` (a fresh staging folder). Never recreates the folder
     itself: if it is gone, its build was abandoned (killed) and nothing must be written.
-    ``made`` remembers the subfolders already made (by this caller) in ``folder``."""
-    if not folder.is_dir():
-        raise FileNotFoundError(f"staging folder {folder} is gone")
+    ``made`` remembers the subfolders already made (by this caller) in ``folder``, so a
+    file in one of them costs one system call to create and one to write."""
     parts = OutputFolder.check(rel).parts
-    path = folder.joinpath(*parts)
-    parent = "/".join(parts[:-1])
-    if made is None or parent not in made:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if made is not None:
-            made.add(parent)
-    path.write_bytes(data)
+    root = os.fspath(folder)
+    if made is None or "/".join(parts[:-1]) not in made:
+        _make_folders(root, parts[:-1], made if made is not None else set())
+    # without ``folder``, making its first subfolder or opening the file fails, as it must
+    with open(os.path.join(root, *parts), "wb", buffering=0) as handle:
+        view = memoryview(data)
+        while view:
+            view = view[handle.write(view):]
+
+
+def _make_folders(root: str, parts: tuple[str, ...], made: set[str]) -> None:
+    """Make ``root/parts[0]/parts[1]/...`` one level at a time (never ``root`` itself),
+    skipping the levels in ``made`` (relative paths; each level made is added)."""
+    for depth in range(1, len(parts) + 1):
+        sub = "/".join(parts[:depth])
+        if sub in made:
+            continue
+        try:
+            os.mkdir(os.path.join(root, sub))
+        except FileExistsError:
+            pass
+        made.add(sub)
 
 
 def static_files(source: Path) -> list[Path]:

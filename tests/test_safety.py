@@ -16,6 +16,7 @@ import pytest
 
 from conftest import Site
 from sitegen.lock import LockBusy, build_lock
+from sitegen.writer import write_into
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
 
@@ -182,6 +183,31 @@ def test_importer_killed_mid_run_never_truncates_a_page(site: Site):
 
 
 # ------------------------------------------------------------------ symbolic links
+
+def test_staged_writes_never_recreate_an_abandoned_staging_folder(tmp_path: Path):
+    """A worker of a killed build may still be writing: once its staging folder is gone,
+    every write fails, in a subfolder it made before as in a new one, and nothing is made."""
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    made: set[str] = set()
+    page = "2024/03/05/a-story/index.html"
+    write_into(staging, page, b"<p>one</p>", made)
+    write_into(staging, "2024/03/05/b-story/index.html", b"two" * 10_000, made)
+    write_into(staging, "robots.txt", b"", made)
+    assert snapshot(staging) == {page: b"<p>one</p>",
+                                 "2024/03/05/b-story/index.html": b"two" * 10_000,
+                                 "robots.txt": b""}
+    assert {"2024", "2024/03", "2024/03/05", "2024/03/05/a-story"} <= made
+    shutil.rmtree(staging)
+    for rel in (page, "2024/03/05/c-story/index.html", "feed.xml"):
+        with pytest.raises(FileNotFoundError):
+            write_into(staging, rel, b"late", made)
+        with pytest.raises(FileNotFoundError):
+            write_into(staging, rel, b"late")
+    assert not staging.exists()
+    with pytest.raises(ValueError):
+        write_into(tmp_path, "../outside.html", b"x", set())
+
 
 def test_a_symlink_in_the_output_folder_never_leads_to_writing_outside(site: Site, tmp_path: Path):
     outside = tmp_path / "outside"
