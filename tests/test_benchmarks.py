@@ -74,3 +74,17 @@ def test_a_baseline_is_sitegen_as_committed_at_that_revision(tmp_path: Path):
     committed = subprocess.run(["git", "-C", str(REPO), "show", "HEAD:sitegen/build.py"],
                                capture_output=True, text=True, check=True).stdout
     assert (exported / "sitegen" / "build.py").read_text(encoding="utf-8") == committed
+
+
+def test_the_disk_probe_writes_pages_as_a_build_stages_them_and_cleans_up(tmp_path: Path):
+    import disk
+    rels = disk.page_paths(60)
+    assert len(set(rels)) == 60 and len({r.rsplit("/", 2)[0] for r in rels}) > 20
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "disk.py"), "--count", "60", "--rounds", "2",
+         "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rows = re.findall(r"(?m)^\| (fresh folder|just after deleting 60 pages) .*\| (\d+\.\d+) \|$",
+                      result.stdout)
+    assert [name for name, _ in rows] == ["fresh folder"] + ["just after deleting 60 pages"] * 2
+    assert list(tmp_path.iterdir()) == []          # its scratch trees are gone
