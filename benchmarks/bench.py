@@ -19,8 +19,10 @@ the real command line in a fresh process for every measurement:
 - save-to-served latency of the dev server for a one-article title edit
 
 Each figure is the median of the runs, with min and max: wall time of the command
-(interpreter start-up included), sitegen's own build time, and peak resident memory
-(RSS) of the process and its workers. Machines are shared and noisy: compare medians.
+(interpreter start-up included), sitegen's own build time, peak resident memory (RSS)
+of the process and its workers, and their CPU seconds in user mode + in the kernel (the
+kernel share is file-system work, which swings most on this machine's disk, see
+``disk.py``). Machines are shared and noisy: compare medians.
 
     python benchmarks/bench.py --sizes 10000 --baseline HEAD~3 --runs 5 --no-serve
 
@@ -63,9 +65,14 @@ def _environment(extra: dict | None) -> dict:
     return {**os.environ, **(extra or {})}
 
 
-def run(site: Path, *args: str, env: dict | None = None) -> tuple[float, float | None, int]:
-    """``(wall seconds, sitegen's own seconds, peak RSS in MB)`` of one command; ``env``
-    adds to the environment (a baseline's PYTHONPATH)."""
+Result = tuple[float, "float | None", int, "float | None", "float | None"]
+"""Wall seconds, sitegen's own seconds, peak RSS in MB, and the CPU seconds in user mode
+and in the kernel of the command and its workers (None where not measured)."""
+
+
+def run(site: Path, *args: str, env: dict | None = None) -> Result:
+    """The :data:`Result` of one command; ``env`` adds to the environment (a baseline's
+    PYTHONPATH)."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "sitegen", *args, "--config",
                                 str(site / "site.yaml")], cwd=site, stdout=subprocess.PIPE,
@@ -76,13 +83,15 @@ def run(site: Path, *args: str, env: dict | None = None) -> tuple[float, float |
     if process.returncode not in (0, 1):
         raise SystemExit(f"sitegen {' '.join(args)} failed ({process.returncode}):\n{err}")
     own = re.search(r"in (\d+) ms", out)
-    # children's peak RSS: the largest of the process and its workers (ru_maxrss is KB)
+    # the children's usage: the command and its workers, the only ones of this process
+    # tree (``measured``); peak RSS is the largest of them (ru_maxrss is KB)
     import resource
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-    return wall, (int(own.group(1)) / 1000 if own else None), peak
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (wall, (int(own.group(1)) / 1000 if own else None), usage.ru_maxrss // 1024,
+            usage.ru_utime, usage.ru_stime)
 
 
-def measured(fn, runs: int) -> list[tuple[float, float | None, int]]:
+def measured(fn, runs: int) -> list[Result]:
     """Run ``fn`` (which prepares and then measures one run) ``runs`` times, each in a
     fresh child process tree so that peak memory is that run's own."""
     results = []
@@ -92,16 +101,17 @@ def measured(fn, runs: int) -> list[tuple[float, float | None, int]]:
         if pid == 0:
             os.close(read)
             try:
-                wall, own, peak = fn(n)
-                os.write(write, f"{wall} {own} {peak}".encode())
+                os.write(write, " ".join(map(str, fn(n))).encode())
             finally:
                 os._exit(0)
         os.close(write)
         data = os.read(read, 200).decode().split()
         os.waitpid(pid, 0)
-        if len(data) != 3:
+        if len(data) != 5:
             raise SystemExit("a measurement failed")
-        results.append((float(data[0]), None if data[1] == "None" else float(data[1]), int(data[2])))
+        user, system = (None if v == "None" else float(v) for v in data[3:])
+        results.append((float(data[0]), None if data[1] == "None" else float(data[1]),
+                        int(data[2]), user, system))
     return results
 
 
@@ -158,7 +168,7 @@ def serve_latency(site: Path, n: int, env: dict | None = None) -> tuple[float, f
     finally:
         server.terminate()
         server.wait(30)
-    return latency, None, 0
+    return latency, None, 0, None, None
 
 
 def steps(serve: bool) -> list[tuple[str, object]]:
@@ -245,7 +255,7 @@ def report_change(name: str, before: list, after: list) -> None:
     column = 1 if all(r[1] is not None for r in before + after) else 0
     old = statistics.median(r[column] for r in before)
     new = statistics.median(r[column] for r in after)
-    print(f"| {name}: change | {new - old:+.2f} s ({(new - old) / old:+.0%}) | | | |",
+    print(f"| {name}: change | {new - old:+.2f} s ({(new - old) / old:+.0%}) | | | | |",
           flush=True)
 
 
@@ -253,9 +263,21 @@ def report_row(name: str, results: list, count: int) -> None:
     walls = [r[0] for r in results]
     owns = [r[1] for r in results if r[1] is not None]
     peaks = [r[2] for r in results if r[2]]
+    cpu = [(r[3], r[4]) for r in results if r[3] is not None and r[4] is not None]
     target = TARGETS.get(name, "") if count == 10_000 else ""
     print(f"| {name} | {spread(walls)} | {spread(owns) if owns else '–'} | "
-          f"{int(statistics.median(peaks)) if peaks else '–'} | {target} |", flush=True)
+          f"{int(statistics.median(peaks)) if peaks else '–'} | {_cpu(cpu)} | {target} |",
+          flush=True)
+
+
+def _cpu(usage: list[tuple[float, float]]) -> str:
+    """Median CPU seconds in user mode + in the kernel: what the command (and its workers)
+    computed, against what the file system cost; the kernel share is what swings most on
+    a disk like this machine's (README, "Performance")."""
+    if not usage:
+        return "–"
+    return (f"{statistics.median(u for u, _ in usage):.2f} + "
+            f"{statistics.median(s for _, s in usage):.2f}")
 
 
 def checkout(revision: str, root: Path) -> Path:
@@ -284,11 +306,12 @@ def main() -> None:
     root = args.workdir or Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
     print(f"sitegen benchmark: {os.cpu_count()} cores, runs={args.runs}, "
           f"search={'on' if args.search else 'off'}, scratch {root}")
-    print("\n| measure | wall s, median (min–max) | build s (sitegen's own) | peak RSS MB | target at 10k |")
-    print("| --- | --- | --- | --- | --- |")
+    print("\n| measure | wall s, median (min–max) | build s (sitegen's own) | peak RSS MB "
+          "| CPU s, user + system | target at 10k |")
+    print("| --- | --- | --- | --- | --- | --- |")
     baseline = checkout(args.baseline, root) if args.baseline else None
     for count in sizes:
-        print(f"| **N = {count:,}** | | | | |", flush=True)
+        print(f"| **N = {count:,}** | | | | | |", flush=True)
         benchmark(root, count, args.runs if count < 100_000 else 1, args.search,
                   not args.no_serve, baseline)
     if not args.workdir:

@@ -59,6 +59,13 @@ def test_the_benchmark_measures_every_row_at_a_small_size(tmp_path: Path):
             re.finditer(r"(?m)^\| ([a-z][^|]*?) \| (\d+\.\d+) \(", result.stdout)}
     assert set(rows) == {name for name, _ in bench.steps(serve=True)}
     assert all(float(seconds) > 0 for seconds in rows.values())
+    cpu = dict(re.findall(r"(?m)^\| ([a-z][^|]*?) \|.*\| (\d+\.\d+ \+ \d+\.\d+|–) \| [^|]* \|$",
+                          result.stdout))
+    assert set(cpu) == set(rows)
+    assert cpu["serve: save to served"] == "–"
+    for name in set(rows) - {"serve: save to served"}:     # the command and its workers ran
+        user, system = (float(x) for x in cpu[name].split(" + "))
+        assert user > 0.05 and system >= 0, (name, cpu[name])
     site = tmp_path / "site-30"
     template = (site / "themes" / "default" / "templates" / "article.html").read_text()
     assert '<p class="edition">Edition 0</p>' in template
