@@ -65,7 +65,7 @@ def _environment(extra: dict | None) -> dict:
     return {**os.environ, **(extra or {})}
 
 
-Result = tuple[float, "float | None", int, "float | None", "float | None"]
+Result = tuple[float, float | None, int, float | None, float | None]
 """Wall seconds, sitegen's own seconds, peak RSS in MB, and the CPU seconds in user mode
 and in the kernel of the command and its workers (None where not measured)."""
 
@@ -130,7 +130,7 @@ def pages(site: Path) -> list[Path]:
     return sorted((site / "content").rglob("*.md"))
 
 
-def serve_latency(site: Path, n: int, env: dict | None = None) -> tuple[float, float | None, int]:
+def serve_latency(site: Path, n: int, env: dict | None = None) -> Result:
     """Seconds from saving a title edit to the dev server serving the new title."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
