@@ -286,8 +286,7 @@ def write_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None
     file in one of them costs one system call to create and one to write."""
     parts = OutputFolder.check(rel).parts
     root = os.fspath(folder)
-    if made is None or "/".join(parts[:-1]) not in made:
-        _make_folders(root, parts[:-1], made if made is not None else set())
+    _make_folders(root, parts[:-1], set() if made is None else made)
     # without ``folder``, making its first subfolder or opening the file fails, as it must
     with open(os.path.join(root, *parts), "wb", buffering=0) as handle:
         view = memoryview(data)
@@ -298,6 +297,8 @@ def write_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None
 def _make_folders(root: str, parts: tuple[str, ...], made: set[str]) -> None:
     """Make ``root/parts[0]/parts[1]/...`` one level at a time (never ``root`` itself),
     skipping the levels in ``made`` (relative paths; each level made is added)."""
+    if not parts or "/".join(parts) in made:    # the common case: a folder made before
+        return
     for depth in range(1, len(parts) + 1):
         sub = "/".join(parts[:depth])
         if sub in made:

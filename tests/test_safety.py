@@ -182,8 +182,6 @@ def test_importer_killed_mid_run_never_truncates_a_page(site: Site):
     assert all(p.name.startswith(".") and p.suffix == ".tmp" for p in others), others
 
 
-# ------------------------------------------------------------------ symbolic links
-
 def test_staged_writes_never_recreate_an_abandoned_staging_folder(tmp_path: Path):
     """A worker of a killed build may still be writing: once its staging folder is gone,
     every write fails, in a subfolder it made before as in a new one, and nothing is made."""
@@ -208,6 +206,8 @@ def test_staged_writes_never_recreate_an_abandoned_staging_folder(tmp_path: Path
     with pytest.raises(ValueError):
         write_into(tmp_path, "../outside.html", b"x", set())
 
+
+# ------------------------------------------------------------------ symbolic links
 
 def test_a_symlink_in_the_output_folder_never_leads_to_writing_outside(site: Site, tmp_path: Path):
     outside = tmp_path / "outside"
