@@ -126,6 +126,20 @@ def make_site(root: Path, count: int, search: bool) -> Path:
     return site
 
 
+def set_aside(site: Path, *names: str) -> None:
+    """Move the site's ``names`` (its output, cache or content) out of the way, into the
+    site's ``.trash`` folder, deleted when the size is done (:func:`benchmark`). Deleting
+    them here instead would slow the build measured next on a disk like this machine's:
+    ext4 without a journal does not reuse an inode freed in the last minutes, and looks
+    each such inode up while it searches (``disk.py``, README "Performance"); a rename
+    frees nothing."""
+    trash = site / ".trash"
+    trash.mkdir(exist_ok=True)
+    for name in names:
+        if (site / name).exists():
+            (site / name).rename(trash / f"{name}-{time.time_ns()}")
+
+
 def pages(site: Path) -> list[Path]:
     return sorted((site / "content").rglob("*.md"))
 
@@ -176,13 +190,11 @@ def steps(serve: bool) -> list[tuple[str, object]]:
     ``n`` on ``site`` and then measuring one command."""
 
     def fresh_import(site, env, _):
-        shutil.rmtree(site / "content", ignore_errors=True)
-        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+        set_aside(site, "content", ".sitegen-cache")
         return run(site, "import", "-q", env=env)
 
     def cold(site, env, _):
-        shutil.rmtree(site / "public", ignore_errors=True)
-        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+        set_aside(site, "public", ".sitegen-cache")
         return run(site, "build", env=env)
 
     def no_change(site, env, _):
@@ -244,6 +256,8 @@ def benchmark(root: Path, count: int, runs: int, search: bool, serve: bool,
             report_row(f"{name} ({label})" if label else name, rows[label], count)
         if baseline is not None:
             report_change(name, rows["baseline"], rows["current"])
+    for _, where, _ in versions:
+        shutil.rmtree(where / ".trash", ignore_errors=True)
 
 
 def spread(values: list[float]) -> str:
