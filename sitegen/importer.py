@@ -17,9 +17,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
+import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from . import dates, frontmatter, urls
 from .config import SiteConfig
 from .errors import Diagnostic, warning
 from .digests import short_hash, text_fingerprint
-from .fsutil import FileSig, atomic_write, file_sig, relative_posix
+from .fsutil import FileSig, atomic_write, file_sig
 from .model import PageInfo, SeedArticle
 from .parallel import parallel_imap
 from .seeds import decode_seed, parse_seed
@@ -58,7 +58,6 @@ class _ContentState:
     by_seed: dict[str, PageInfo] = field(default_factory=dict)
     by_url: dict[str, str] = field(default_factory=dict)       # normalised URL -> page
     by_text: dict[str, str] = field(default_factory=dict)      # text fingerprint -> page
-    paths: set[Path] = field(default_factory=set)
 
     def remember(self, info: PageInfo) -> None:
         if info.source_url:
@@ -108,27 +107,28 @@ def _page_text(article: SeedArticle, config: SiteConfig, matcher: TopicMatcher, 
     return f"{head}\nimport_hash: {short_hash(text.encode())}{fence}{rest}"
 
 
-def _new_path(folder: Path, slug: str, taken: set[Path],
-              listed: dict[Path, frozenset[str] | None]) -> Path:
+def _new_path(folder: str, slug: str, taken: set[str],
+              listed: dict[str, frozenset[str] | None]) -> str:
     """``folder/<slug>.md``, or ``<slug>-2.md``, ``-3`` ... when that is taken or exists."""
-    path, n = folder / f"{slug}.md", 2
-    while path in taken or _exists(path, listed):
-        path, n = folder / f"{slug}-{n}.md", n + 1
-    return path
+    name, n = f"{slug}.md", 2
+    while os.path.normcase(os.path.join(folder, name)) in taken or _exists(folder, name, listed):
+        name, n = f"{slug}-{n}.md", n + 1
+    return os.path.join(folder, name)
 
 
-def _exists(path: Path, listed: dict[Path, frozenset[str] | None]) -> bool:
-    """``path.exists()``, asking the disk only about names in its folder's listing (taken
-    once per folder and kept in ``listed``; what the import writes is in ``taken``)."""
-    if path.parent not in listed:
+def _exists(folder: str, name: str, listed: dict[str, frozenset[str] | None]) -> bool:
+    """Whether ``folder/name`` exists, asking the disk only about names in the folder's
+    listing (taken once per folder and kept in ``listed``; what the import writes is in
+    the caller's ``taken``)."""
+    if folder not in listed:
         try:
-            listed[path.parent] = frozenset(name.lower() for name in os.listdir(path.parent))
+            listed[folder] = frozenset(entry.lower() for entry in os.listdir(folder))
         except (FileNotFoundError, NotADirectoryError):
-            listed[path.parent] = frozenset()
+            listed[folder] = frozenset()
         except OSError:
-            listed[path.parent] = None      # unreadable: ask about every name
-    names = listed[path.parent]
-    return (names is None or path.name.lower() in names) and path.exists()
+            listed[folder] = None      # unreadable: ask about every name
+    names = listed[folder]
+    return (names is None or name.lower() in names) and os.path.exists(os.path.join(folder, name))
 
 
 def _seed_files(seeds_dir: Path, snapshot: Snapshot | None) -> list[tuple[str, os.stat_result]]:
@@ -167,12 +167,13 @@ def _parse(path: Path, data: bytes, config: SiteConfig) -> tuple[SeedArticle | N
 
 @dataclass(frozen=True)
 class _Candidate:
-    """A seed that needs (re-)importing, and the page it already has, if any."""
+    """A seed that may need (re-)importing: new, changed, or not known to be unchanged.
+    The worker reads it; ``existing`` is the page it already has, if any; ``sig``, its
+    signature as walked."""
 
-    path: Path
-    data: bytes
-    seed_hash: str
+    path: str
     existing: PageInfo | None
+    sig: FileSig | None
 
 
 def _read(path: str) -> bytes:
@@ -180,74 +181,102 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
-def _candidates(config: SiteConfig, state: _ContentState, problems: list[Diagnostic],
-                seen: SeedsSeen, now: SeedsSeen, snapshot: Snapshot | None) -> list[_Candidate]:
-    """Seeds that are new, or changed while their page was not edited. A seed whose
-    signature is as in ``seen`` keeps its hash there and is read only if it is a
-    candidate; ``now`` receives every seed's signature and hash."""
+def _candidates(config: SiteConfig, state: _ContentState, seen: SeedsSeen, now: SeedsSeen, snapshot: Snapshot | None) -> list[_Candidate]:
+    """Seeds that are new, or changed, or not known to be unchanged. A seed whose
+    signature is as in ``seen`` keeps its hash there and needs no reading unless its page
+    is missing or from another version; the others are read and hashed by the workers
+    (:func:`_render`). ``now`` receives the signature and hash of every seed known here."""
     found = []
     started = snapshot.taken_ns if snapshot is not None else time.time_ns()
     for name, info in _seed_files(config.seeds_dir, snapshot):
-        seed_file = f"seeds/{name}"
-        seed_path = os.path.join(config.seeds_dir, name)
         sig = file_sig(info, started)
         known = seen.get(name)
-        data = None
-        try:
-            if sig is not None and known is not None and known[0] == sig:
-                seed_hash = known[1]
-            else:
-                data = _read(seed_path)
-                seed_hash = short_hash(data)
-            now[name] = (sig, seed_hash)
-            existing = state.by_seed.get(name)
-            if existing is not None and existing.seed_hash == seed_hash:
-                continue
-            if existing is not None and existing.edited:
-                problems.append(warning(
-                    seed_file, f"the seed changed since it was imported, and {existing.path} "
-                    "was edited since: both left as they are",
-                    hint=f"copy what you need from the seed into {existing.path} by hand, then "
-                         f"set 'seed_hash: {seed_hash}' there to acknowledge the new version"))
-                continue
-            if data is None:
-                data = _read(seed_path)
-                seed_hash = short_hash(data)
-        except OSError as exc:
-            problems.append(warning(seed_file, f"cannot read the seed: {exc.strerror}",
-                                    hint="check the file's permissions"))
+        existing = state.by_seed.get(name)
+        seed_path = os.path.join(config.seeds_dir, name)
+        if sig is None or known is None or known[0] != sig:
+            found.append(_Candidate(seed_path, existing, sig))
             continue
-        found.append(_Candidate(Path(seed_path), data, seed_hash, existing))
+        seed_hash = known[1]
+        now[name] = (sig, seed_hash)
+        if existing is not None and existing.seed_hash == seed_hash:
+            continue
+        found.append(_Candidate(seed_path, existing, sig))
     return found
 
 
 @dataclass(frozen=True)
 class _Page:
-    """A seed parsed and rendered by a worker: what the parent needs to file and write it.
-    ``folder``, ``slug``, ``source_url`` and ``fingerprint`` are set for new pages only."""
+    """A seed parsed and rendered by a worker: what the parent needs to file it. A new
+    page's text is already written, to the hidden temporary file ``staged`` in its
+    folder, for the parent to rename into place; ``folder``, ``slug``, ``source_url`` and
+    ``fingerprint`` are set for new pages only."""
 
-    text: str
+    text: str = ""
+    staged: str = ""                       # new pages: their temporary file
     folder: tuple[str, str] = ("", "")      # ("YYYY", "MM") inside content/
     slug: str = ""
     source_url: str | None = None          # normalised (urls.normalise_url)
     fingerprint: str = ""                  # digests.text_fingerprint of the body
 
 
-def _render(candidate: _Candidate, config: SiteConfig,
-            matcher: TopicMatcher) -> tuple[_Page | None, list[Diagnostic]]:
-    """Parse one seed and render its page; runs in a worker, so the parent only files it."""
-    article, problems = _parse(candidate.path, candidate.data, config)
+@dataclass(frozen=True)
+class _Outcome:
+    """What a worker made of one candidate: the seed's hash (None if unreadable), the
+    page to file (None if nothing is to be written) and the problems found."""
+
+    seed_hash: str | None
+    page: _Page | None
+    problems: list[Diagnostic]
+
+
+def _render(candidate: _Candidate, config: SiteConfig, matcher: TopicMatcher) -> _Outcome:
+    """Read, parse and render one seed; runs in a worker, so the parent only files it. A
+    new page is written to a temporary file beside where it will go."""
+    name = os.path.basename(candidate.path)
+    try:
+        data = _read(candidate.path)
+    except OSError as exc:
+        return _Outcome(None, None, [warning(f"seeds/{name}", f"cannot read the seed: "
+                                             f"{exc.strerror}", hint="check the file's permissions")])
+    seed_hash = short_hash(data)
+    existing = candidate.existing
+    if existing is not None and existing.seed_hash == seed_hash:
+        return _Outcome(seed_hash, None, [])
+    if existing is not None and existing.edited:
+        return _Outcome(seed_hash, None, [warning(
+            f"seeds/{name}", f"the seed changed since it was imported, and {existing.path} "
+            "was edited since: both left as they are",
+            hint=f"copy what you need from the seed into {existing.path} by hand, then "
+                 f"set 'seed_hash: {seed_hash}' there to acknowledge the new version")])
+    article, problems = _parse(Path(candidate.path), data, config)
     if article is None:
-        return None, problems
-    if candidate.existing is not None:
-        return _Page(_page_text(article, config, matcher, candidate.seed_hash,
-                                candidate.existing.id)), problems
+        return _Outcome(seed_hash, None, problems)
+    if existing is not None:
+        return _Outcome(seed_hash, _Page(_page_text(article, config, matcher, seed_hash,
+                                                    existing.id)), problems)
     assert article.date is not None
-    return _Page(_page_text(article, config, matcher, candidate.seed_hash, None),
-                 folder=(f"{article.date:%Y}", f"{article.date:%m}"),
-                 slug=urls.article_slug(article.title, short_hash(article.seed.encode())[:8]),
-                 source_url=urls.normalise_url(article.source_url) if article.source_url else None,
-                 fingerprint=text_fingerprint(article.body)), problems
+    folder = (f"{article.date:%Y}", f"{article.date:%m}")
+    slug = urls.article_slug(article.title, short_hash(article.seed.encode())[:8])
+    text = _page_text(article, config, matcher, seed_hash, None)
+    staged = _stage(os.path.join(config.content_dir, *folder), slug, text.encode())
+    return _Outcome(seed_hash, _Page(
+        staged=staged, folder=folder, slug=slug,
+        source_url=urls.normalise_url(article.source_url) if article.source_url else None,
+        fingerprint=text_fingerprint(article.body)), problems)
+
+
+def _stage(folder: str, slug: str, data: bytes) -> str:
+    """Write ``data`` to a new hidden temporary file in ``folder`` (made if need be), named
+    like the ones :func:`_remove_stale_temporaries` clears after a killed import."""
+    os.makedirs(folder, exist_ok=True)
+    fd, staged = tempfile.mkstemp(prefix=f".{slug}.md.", suffix=".tmp", dir=folder)
+    try:
+        with open(fd, "wb", buffering=0) as handle:
+            handle.write(data)
+    except BaseException:
+        os.unlink(staged)
+        raise
+    return staged
 
 
 def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
@@ -255,59 +284,61 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
     """Bring every new or changed seed into content/, following the no-data-loss rules.
     ``pages`` describes every file already in content/ (``reader.read_content``);
     ``seen``, each seed's signature and hash as the last import found them (see
-    :func:`_candidates`); ``snapshot``, the inputs as just walked. Seeds are parsed and
-    rendered on ``jobs`` cores; duplicates are decided and pages written in seed order."""
+    :func:`_candidates`); ``snapshot``, the inputs as just walked. Seeds are read, parsed
+    and rendered (new pages written to temporary files) on ``jobs`` cores; duplicates are
+    decided and pages put in place in seed order."""
     _remove_stale_temporaries(config.content_dir, snapshot)
     state = _ContentState()
     for info in pages:
         state.remember(info)
-    root = config.content_dir.parent
     created: list[str] = []
     updated: list[str] = []
     problems: list[Diagnostic] = []
     now: SeedsSeen = {}
-    candidates = _candidates(config, state, problems, seen or {}, now, snapshot)
+    candidates = _candidates(config, state, seen or {}, now, snapshot)
     if not candidates:
         return ImportResult((), (), tuple(problems), now)
-    state.paths = {root / info.path for info in pages}
+    root = str(config.content_dir.parent) + os.sep
+    content = str(config.content_dir)
+    taken = {os.path.normcase(root + info.path) for info in pages}
     matcher = compile_topics(tuple(config.topics))
 
-    def render(batch: Sequence[_Candidate]) -> list[tuple[_Page | None, list[Diagnostic]]]:
+    def render(batch: Sequence[_Candidate]) -> list[_Outcome]:
         return [_render(candidate, config, matcher) for candidate in batch]
 
-    writer = ThreadPoolExecutor(max_workers=4)   # creating files is what costs: overlap it
-    pending = []
-    folders: set[Path] = set()
-    listed: dict[Path, frozenset[str] | None] = {}
-    for candidate, (page, found) in zip(
-            candidates, parallel_imap(render, candidates, jobs, min_batch=100)):
-        problems.extend(found)
-        if page is None:
-            continue
-        if candidate.existing is not None:
-            atomic_write(root / candidate.existing.path, page.text.encode(), durable=True)
-            updated.append(candidate.existing.path)
-            continue
-        duplicate = _duplicate_of(page, state)
-        if duplicate:
-            problems.append(warning(f"seeds/{candidate.path.name}",
-                                    f"the same story as {duplicate}: not imported again",
-                                    hint="delete this seed, or edit the existing page"))
-            continue
-        path = _new_path(config.content_dir.joinpath(*page.folder), page.slug, state.paths, listed)
-        if path.parent not in folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(path.parent)
-        pending.append(writer.submit(atomic_write, path, page.text.encode(), False))
-        rel = relative_posix(path, root)
-        state.paths.add(path)
-        state.remember(PageInfo(rel, seed=candidate.path.name, seed_hash=candidate.seed_hash,
-                                edited=False, source_url=page.source_url,
-                                fingerprint=page.fingerprint))
-        created.append(rel)
-    writer.shutdown(wait=True)
-    for future in pending:
-        future.result()    # a failed write is an error, not a silent gap
+    listed: dict[str, frozenset[str] | None] = {}
+    outcomes = parallel_imap(render, candidates, jobs, min_batch=100)
+    try:
+        for candidate, outcome in zip(candidates, outcomes):
+            name = os.path.basename(candidate.path)
+            if outcome.seed_hash is not None:
+                now[name] = (candidate.sig, outcome.seed_hash)
+            problems.extend(outcome.problems)
+            page = outcome.page
+            if page is None:
+                continue
+            if candidate.existing is not None:
+                atomic_write(Path(root + candidate.existing.path), page.text.encode(),
+                             durable=True)
+                updated.append(candidate.existing.path)
+                continue
+            duplicate = _duplicate_of(page, state)
+            if duplicate:
+                os.unlink(page.staged)
+                problems.append(warning(f"seeds/{name}",
+                                        f"the same story as {duplicate}: not imported again",
+                                        hint="delete this seed, or edit the existing page"))
+                continue
+            path = _new_path(os.path.join(content, *page.folder), page.slug, taken, listed)
+            os.replace(page.staged, path)
+            rel = "/".join((config.content_dir.name, *page.folder, os.path.basename(path)))
+            taken.add(os.path.normcase(path))
+            state.remember(PageInfo(rel, seed=name, seed_hash=outcome.seed_hash,
+                                    edited=False, source_url=page.source_url,
+                                    fingerprint=page.fingerprint))
+            created.append(rel)
+    finally:
+        outcomes.close()   # cut short: what the workers staged is cleared by the next run
     return ImportResult(tuple(created), tuple(updated), tuple(problems), now)
 
 

@@ -99,6 +99,8 @@ def test_same_story_twice_is_imported_once_and_reported(site: Site):
                                      "<https://mirror.example/quake>"))      # same text
     result = site.run("import")
     assert len(pages(site)) == 1
+    # the duplicates' pages, rendered before they were found out, leave no file behind
+    assert [p for p in (site.root / "content").rglob("*") if p.is_file()] == pages(site)
     assert "seeds/b.txt" in result.err and "seeds/c.txt" in result.err
     assert "seeds/a.txt" not in result.err
     assert result.err.count("same story") == 2
