@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from .model import Topic
 
@@ -47,6 +47,8 @@ class TopicMatcher:
     pattern: re.Pattern[str] | None
     table: _Table
     slugs: tuple[str, ...]
+    # keyword as found -> its topics, for the keywords that match in any case (most)
+    folded: Mapping[str, tuple[int, ...]]
 
     def scores(self, text: str, weight: int, into: list[int]) -> None:
         """Add ``weight`` to ``into[i]`` for every keyword hit of topic ``i`` in ``text``."""
@@ -56,13 +58,27 @@ class TopicMatcher:
             if marker in text:
                 text = link.sub(" ", text)
         text = f" {text} "  # every keyword then has a boundary character on both sides
-        for match in _keywords(self.pattern, _lower(text)):
-            found = match.group(1)
-            entries = self.table.get(found) or self.table.get(_canonical(found), ())
-            for form, indexes in entries:
-                if form is None or _canonical(text[match.start(1):match.end(1)]) == form:
-                    for index in indexes:
-                        into[index] += weight
+        lowered, folded, position = _lower(text), self.folded, 0
+        while True:   # one pass of finditer, unless a false plural makes it resume
+            for match in self.pattern.finditer(lowered, position):
+                found, plural = match.group(1, 2)
+                if plural == "es" and found[-1] in _VOWELS:   # "deporte" in "deportees"
+                    position = match.start() + 1
+                    break
+                indexes = folded.get(found)
+                if indexes is None:
+                    indexes = self._general(found, text[match.start(1):match.end(1)])
+                for index in indexes:
+                    into[index] += weight
+            else:
+                return
+
+    def _general(self, found: str, original: str) -> list[int]:
+        """The topics of a hit that is spelt another way than its keyword (other
+        apostrophes, dashes or spaces) or whose keyword is written in capitals."""
+        entries = self.table.get(found) or self.table.get(_canonical(found), ())
+        return [index for form, indexes in entries
+                if form is None or _canonical(original) == form for index in indexes]
 
     def match(self, title: str, body: str, limit: int = 3) -> tuple[str, ...]:
         """See :func:`match_topics`."""
@@ -104,21 +120,9 @@ def compile_topics(topics: tuple[Topic, ...]) -> TopicMatcher:
         if indexes:
             table.setdefault(keyword.lower(), []).append((keyword, tuple(sorted(indexes))))
     return TopicMatcher(pattern=_compile(table), slugs=tuple(topic.slug for topic in topics),
-                        table={keyword: tuple(entries) for keyword, entries in table.items()})
-
-
-def _keywords(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Matches of ``pattern`` in ``text``, dropping false plurals ("deporte" in "deportees"):
-    after one, the scan resumes a character further on."""
-    position = 0
-    while True:
-        for match in pattern.finditer(text, position):
-            if match.group(2) == "es" and match.group(1)[-1] in _VOWELS:
-                position = match.start() + 1
-                break
-            yield match
-        else:
-            return
+                        table={keyword: tuple(entries) for keyword, entries in table.items()},
+                        folded={keyword: entries[0][1] for keyword, entries in table.items()
+                                if len(entries) == 1 and entries[0][0] is None})
 
 
 def _canonical(text: str) -> str:

@@ -68,6 +68,7 @@ def test_plurals():
     assert match("Las ciudades") == ("humanitarian",)
     assert match("Los deportes") == ("humanitarian",)
     assert match("Deportees return home") == ()                     # "deporte" + "es" is no plural
+    assert match("Deportees and refugees") == ("humanitarian",)     # the scan goes on after it
     assert match("Ambassadors meet") == ("diplomacy",)
 
 
