@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import random
 import re
-import time
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -197,17 +195,3 @@ def test_shipped_taxonomy_on_typical_stories():
     }
     for (title, body), expected in cases.items():
         assert expected <= set(match_topics(title, body, topics)), title
-
-
-def test_matching_is_fast_enough():
-    topics = shipped_topics()
-    words = ("the government said on Monday that talks would continue despite rising prices "
-             "and protests in the capital Gaza refugees economy election football film").split()
-    rng = random.Random(1)
-    articles = [(" ".join(rng.choices(words, k=10)), " ".join(rng.choices(words, k=450)))
-                for _ in range(1000)]
-    compile_topics(topics)
-    start = time.perf_counter()
-    for title, body in articles:
-        match_topics(title, body, topics)
-    assert time.perf_counter() - start < 2.0   # ~0.1 s here; 10,000 real articles take ~1 s
