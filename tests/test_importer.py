@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,9 @@ def test_new_seed_becomes_a_content_page(site: Site):
         assert line in text or line.replace("Madrid", "MADRID") in text, line
     assert "A strong earthquake shook the capital" in text
     assert "(Reuters) -" not in text.split("---", 2)[2]   # dateline moved out of the body
+    umask = os.umask(0)
+    os.umask(umask)
+    assert page.stat().st_mode & 0o777 == 0o666 & ~umask   # as any new file, not private
 
 
 def test_nothing_new_changes_no_file(site: Site):
