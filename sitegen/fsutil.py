@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -10,10 +11,15 @@ from pathlib import Path
 def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename, so a crash never
     leaves the file half-written. ``durable`` also flushes it to disk before the rename
-    (for files that replace a curator's; a new file can skip it: it is cheap to redo)."""
+    (for files that replace a curator's; a new file can skip it: it is cheap to redo).
+    A file replaced keeps its permissions; a new one is private to its owner."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        try:
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        except FileNotFoundError:
+            pass
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:

@@ -79,11 +79,13 @@ def test_unedited_page_follows_its_changed_seed_and_keeps_its_id(site: Site):
     seed_path = seed(site)
     site.run("import")
     [page] = pages(site)
+    page.chmod(0o664)                              # shared with the newsroom's group
     old_id = next(l for l in page.read_text().splitlines() if l.startswith("id:"))
     seed_path.write_text(SEED.replace("Buildings swayed", "Windows broke"), encoding="utf-8")
     assert site.run("import").code == 0
     text = page.read_text(encoding="utf-8")
     assert "Windows broke" in text and old_id in text
+    assert page.stat().st_mode & 0o777 == 0o664    # replaced, not made private
 
 
 def test_removed_seed_never_deletes_its_page(site: Site):
