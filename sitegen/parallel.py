@@ -17,6 +17,11 @@ from typing import Callable, Iterator, Sequence, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
+# Batches per worker: small enough that when one worker takes its last batch the other
+# is never left idle for long (with 4, a cold build's read stage ended with one worker
+# idle for 0.65 s; with 16, 0.2 s), large enough that handing them out costs nothing.
+BATCHES_PER_JOB = 16
+
 
 def default_jobs() -> int:
     """All the cores this process may use."""
@@ -42,7 +47,7 @@ def parallel_imap(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs
     if jobs <= 1 or len(items) < 2 * min_batch or "fork" not in multiprocessing.get_all_start_methods():
         yield from fn(items)
         return
-    size = max(min_batch, -(-len(items) // (jobs * 4)))
+    size = max(min_batch, -(-len(items) // (jobs * BATCHES_PER_JOB)))
     bounds = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(jobs, len(bounds)), mp_context=context,
