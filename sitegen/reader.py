@@ -380,7 +380,7 @@ def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | No
     root = config.content_dir.parent
     settings = reader_settings(config)
     files: list[tuple[str, str | None]] = []      # (file, record key or None if unreadable)
-    missing: list[tuple[str, bytes, str]] = []
+    unread: list[tuple[int, str, FileSig | None]] = []   # (index in files, file, signature)
     now: Seen = {}
     started = snapshot.taken_ns if snapshot is not None else time.time_ns()
     listing, stats = _listing(config, snapshot)
@@ -389,38 +389,52 @@ def read_content(config: SiteConfig, cache: MutableMapping[str, PageRecord] | No
         path = base + file
         try:
             sig = file_sig(stats.get(path) or os.stat(path), started)
-            known = seen.get(file)
-            if sig is not None and known is not None and known[0] == sig and known[1] in cache:
-                key = known[1]
-            else:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-                key = record_key(settings, file, data)
-                if key not in cache:
-                    missing.append((file, data, key))
         except OSError as exc:
             problems.append(error(file, f"cannot read the page: {exc.strerror}"))
             files.append((file, None))
             continue
-        files.append((file, key))
-        now[file] = (sig, key)
+        known = seen.get(file)
+        if sig is not None and known is not None and known[0] == sig and known[1] in cache:
+            files.append((file, known[1]))
+            now[file] = (sig, known[1])
+        else:    # read by a worker: its key may still be in the cache (a file touched)
+            unread.append((len(files), file, sig))
+            files.append((file, None))
 
     def read_batch(batch):
         markup = Markup() if converted is not None else None
         results = []
-        for file, data, key in batch:
+        for _, file, _ in batch:
+            try:
+                with open(base + file, "rb") as handle:
+                    data = handle.read()
+            except OSError as exc:
+                results.append((None, exc.strerror, None))
+                continue
+            key = record_key(settings, file, data)
+            if key in cache:
+                results.append((key, None, None))
+                continue
             record = read_file(file, data, config, key)
             article, html = record.article, None
             if (markup is not None and article is not None and article.body_key not in converted
                     and (config.drafts or not article.draft)):
                 html, record = markup.render(article.body), record.light()
-            results.append((record, html))
+            results.append((key, record, html))
         return results
 
     html: dict[str, str] = {}
-    for (_, _, key), (record, body_html) in zip(
-            missing, parallel_map(read_batch, missing, jobs, min_batch=100)):
-        cache[key] = record
+    # each result: (record key, the record if it is new, its body's HTML), or, for a file
+    # that could not be read, (None, why, None)
+    for (index, file, sig), (key, record, body_html) in zip(
+            unread, parallel_map(read_batch, unread, jobs, min_batch=100)):
+        if key is None:
+            problems.append(error(file, f"cannot read the page: {record}"))
+            continue
+        files[index] = (file, key)
+        now[file] = (sig, key)
+        if record is not None:
+            cache[key] = record
         if body_html is not None:
             html[record.article.body_key] = body_html
     return replace(_collect(config, files, cache, problems), seen=now, html=html)

@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 
 import jinja2
+import pytest
 
 from conftest import Site
 from sitegen import cache as cache_module, fsutil
@@ -76,6 +77,20 @@ def test_what_the_inputs_walk_saw_gives_the_same_pages_and_seeds_as_a_walk_of_th
         [(d.file, d.message) for d in own.diagnostics] != []      # the broken link
     assert _seed_files(config.seeds_dir, snapshot) == _seed_files(config.seeds_dir, None)
     assert [name for name, _ in _seed_files(config.seeds_dir, snapshot)] == ["001.txt", "004.txt"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_page_gone_between_the_walk_and_its_reading_is_reported(site: Site, jobs: int):
+    for n in range(300):     # enough for the workers to read them
+        site.page(f"p{n:03}.md", title=f"Page {n}", id=f"urn:{n}")
+    config = load_config(site.root / "site.yaml")
+    snapshot = take_snapshot("", [config.content_dir], [])
+    (site.root / "content/p007.md").unlink()          # deleted by the curator meanwhile
+    result = read_content(config, {}, jobs=jobs, snapshot=snapshot)
+    assert [(d.file, d.message) for d in result.diagnostics] == \
+        [("content/p007.md", "cannot read the page: No such file or directory")]
+    assert len(result.articles) == 299 and "content/p007.md" not in result.seen
+    assert [a.path for a in result.articles] == sorted(a.path for a in result.articles)
 
 
 def test_bodies_are_converted_by_the_workers_that_read_them_once_each(site: Site):
