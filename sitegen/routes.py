@@ -48,7 +48,10 @@ class _Routes:
 
     def tokens(self, articles: Sequence[Article]) -> str:
         """The versions of ``articles`` in one string."""
-        return "\x01".join(map(self.token, articles))
+        try:   # the site's own articles: looked up without a Python call each
+            return "\x01".join(map(self._token_of.__getitem__, map(id, articles)))
+        except KeyError:
+            return "\x01".join(map(self.token, articles))
 
     def paged(self, name: str, template: str, items: Sequence[Article],
               url_of: Callable[[int], str], title: str, shared_key: str,
