@@ -181,7 +181,8 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
-def _candidates(config: SiteConfig, state: _ContentState, seen: SeedsSeen, now: SeedsSeen, snapshot: Snapshot | None) -> list[_Candidate]:
+def _candidates(config: SiteConfig, state: _ContentState, seen: SeedsSeen, now: SeedsSeen,
+                snapshot: Snapshot | None) -> list[_Candidate]:
     """Seeds that are new, or changed, or not known to be unchanged. A seed whose
     signature is as in ``seen`` keeps its hash there and needs no reading unless its page
     is missing or from another version; the others are read and hashed by the workers
@@ -236,8 +237,9 @@ def _render(candidate: _Candidate, config: SiteConfig, matcher: TopicMatcher) ->
     try:
         data = _read(candidate.path)
     except OSError as exc:
-        return _Outcome(None, None, [warning(f"seeds/{name}", f"cannot read the seed: "
-                                             f"{exc.strerror}", hint="check the file's permissions")])
+        return _Outcome(None, None, [warning(f"seeds/{name}",
+                                             f"cannot read the seed: {exc.strerror}",
+                                             hint="check the file's permissions")])
     seed_hash = short_hash(data)
     existing = candidate.existing
     if existing is not None and existing.seed_hash == seed_hash:
