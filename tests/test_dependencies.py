@@ -16,7 +16,7 @@ from sitegen import cache as cache_module, fsutil
 from sitegen.build import build_site
 from sitegen.cache import BuildCache, CacheMemory
 from sitegen.config import load_config
-from sitegen.importer import _seed_files
+from sitegen.importer import _seed_files, import_seeds
 from sitegen.snapshot import take_snapshot
 from sitegen.markup import Markup
 from sitegen.reader import read_content, read_file
@@ -91,6 +91,25 @@ def test_a_page_gone_between_the_walk_and_its_reading_is_reported(site: Site, jo
         [("content/p007.md", "cannot read the page: No such file or directory")]
     assert len(result.articles) == 299 and "content/p007.md" not in result.seen
     assert [a.path for a in result.articles] == sorted(a.path for a in result.articles)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_seed_gone_between_the_walk_and_its_reading_is_reported(site: Site, jobs: int):
+    seeds = site.root / "seeds"
+    seeds.mkdir(exist_ok=True)
+    for n in range(300):     # enough for the workers to read them
+        (seeds / f"{n:03}.txt").write_text(
+            f"# *Story {n}*\n---\nMADRID, March 5, 2024 (AP) - " + f"Text {n}. " * 30
+            + f"\n---\n<https://example.org/{n}>\n", encoding="utf-8")
+    config = load_config(site.root / "site.yaml")
+    snapshot = take_snapshot("", [config.seeds_dir], [])
+    (seeds / "007.txt").unlink()                        # deleted by the curator meanwhile
+    result = import_seeds(config, [], jobs=jobs, snapshot=snapshot)
+    assert [(d.file, d.message) for d in result.diagnostics] == \
+        [("seeds/007.txt", "cannot read the seed: No such file or directory")]
+    assert len(result.created) == 299 and "007.txt" not in result.seen
+    files = [p for p in (site.root / "content").rglob("*") if p.is_file()]
+    assert sorted(p.relative_to(site.root).as_posix() for p in files) == sorted(result.created)
 
 
 def test_bodies_are_converted_by_the_workers_that_read_them_once_each(site: Site):
