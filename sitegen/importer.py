@@ -318,6 +318,7 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
         return [_render(candidate, config, matcher) for candidate in batch]
 
     listed: dict[str, frozenset[str] | None] = {}
+    discarded: set[tuple[str, str]] = set()   # folders of duplicates the workers staged
     outcomes = parallel_imap(render, candidates, jobs, min_batch=100)
     try:
         for candidate, outcome in zip(candidates, outcomes):
@@ -336,6 +337,7 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
             duplicate = _duplicate_of(page, state)
             if duplicate:
                 os.unlink(page.staged)
+                discarded.add(page.folder)
                 problems.append(warning(f"seeds/{name}",
                                         f"the same story as {duplicate}: not imported again",
                                         hint="delete this seed, or edit the existing page"))
@@ -350,7 +352,17 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
             created.append(rel)
     finally:
         outcomes.close()   # cut short: what the workers staged is cleared by the next run
+    for year, month in sorted(discarded):   # a worker made them for a duplicate: unmake
+        _remove_if_empty(os.path.join(content, year, month))
+        _remove_if_empty(os.path.join(content, year))
     return ImportResult(tuple(created), tuple(updated), tuple(problems), now)
+
+
+def _remove_if_empty(folder: str) -> None:
+    try:
+        os.rmdir(folder)
+    except OSError:   # not empty (or gone): kept
+        pass
 
 
 def _remove_stale_temporaries(content_dir: Path, snapshot: Snapshot | None) -> None:

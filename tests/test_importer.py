@@ -112,6 +112,15 @@ def test_same_story_twice_is_imported_once_and_reported(site: Site):
     assert result.err.count("same story") == 2
 
 
+def test_a_duplicate_from_another_month_leaves_no_empty_folder(site: Site):
+    seed(site, "a.txt")
+    seed(site, "b.txt", SEED.replace("MADRID, March 5", "MADRID, June 9, 2023"))   # same URL
+    result = site.run("import")
+    assert "seeds/b.txt" in result.err and "same story" in result.err
+    assert sorted(p.relative_to(site.root).as_posix() for p in (site.root / "content").rglob("*")) \
+        == ["content/2024", "content/2024/03", "content/2024/03/quake-shakes-the-capital.md"]
+
+
 def test_same_title_twice_gets_distinct_files(site: Site):
     seed(site, "a.txt")
     seed(site, "b.txt", SEED.replace("news.example/2024/03/05/quake", "other.example/x")
