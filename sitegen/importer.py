@@ -17,7 +17,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -260,27 +259,28 @@ def _render(candidate: _Candidate, config: SiteConfig, matcher: TopicMatcher) ->
     folder = (f"{article.date:%Y}", f"{article.date:%m}")
     slug = urls.article_slug(article.title, short_hash(article.seed.encode())[:8])
     text = _page_text(article, config, matcher, seed_hash, None)
-    staged = _stage(os.path.join(config.content_dir, *folder), slug, text.encode(), seed_hash)
+    staged = _stage(os.path.join(config.content_dir, *folder), slug, text.encode(), name)
     return _Outcome(seed_hash, _Page(
         staged=staged, folder=folder, slug=slug,
         source_url=urls.normalise_url(article.source_url) if article.source_url else None,
         fingerprint=text_fingerprint(article.body)), problems)
 
 
-def _stage(folder: str, slug: str, data: bytes, unique: str) -> str:
+def _stage(folder: str, slug: str, data: bytes, seed: str) -> str:
     """Write ``data`` to a new hidden temporary file in ``folder`` (made if need be), named
-    like the ones :func:`_remove_stale_temporaries` clears after a killed import; ``unique``
-    (the seed's hash) keeps two workers' names apart. Created as any new file is (the
+    like the ones :func:`_remove_stale_temporaries` clears after a killed import and after
+    the ``seed`` file, so that no two seeds' names meet. Created as any new file is (the
     umask decides who may read it)."""
-    staged = os.path.join(folder, f".{slug}.md.{unique}-{os.getpid()}.tmp")
+    staged = os.path.join(folder, f".{slug}.md.{short_hash(seed.encode())}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(staged, flags, 0o666)
     except FileNotFoundError:
         os.makedirs(folder, exist_ok=True)
         fd = os.open(staged, flags, 0o666)
-    except FileExistsError:   # the same seed twice under two names: any free name
-        fd, staged = tempfile.mkstemp(prefix=f".{slug}.md.", suffix=".tmp", dir=folder)
+    except FileExistsError:   # left by a killed import (the build lock rules out a live one)
+        os.unlink(staged)
+        fd = os.open(staged, flags, 0o666)
     try:
         with open(fd, "wb", buffering=0) as handle:
             handle.write(data)

@@ -103,13 +103,14 @@ def test_same_story_twice_is_imported_once_and_reported(site: Site):
     seed(site, "b.txt", SEED.replace("Quake shakes", "Earthquake shakes"))   # same URL
     seed(site, "c.txt", SEED.replace("<https://news.example/2024/03/05/quake>",
                                      "<https://mirror.example/quake>"))      # same text
+    seed(site, "d.txt")                                                      # same bytes
     result = site.run("import")
     assert len(pages(site)) == 1
     # the duplicates' pages, rendered before they were found out, leave no file behind
     assert [p for p in (site.root / "content").rglob("*") if p.is_file()] == pages(site)
-    assert "seeds/b.txt" in result.err and "seeds/c.txt" in result.err
+    assert all(f"seeds/{n}.txt" in result.err for n in "bcd")
     assert "seeds/a.txt" not in result.err
-    assert result.err.count("same story") == 2
+    assert result.err.count("same story") == 3
 
 
 def test_a_duplicate_from_another_month_leaves_no_empty_folder(site: Site):
