@@ -194,7 +194,7 @@ def steps(serve: bool) -> list[tuple[str, object]]:
         return run(site, "import", "-q", env=env)
 
     def cold(site, env, _):
-        set_aside(site, "public", ".sitegen-cache")
+        set_aside(site, "public", ".public.sitegen-spare", ".sitegen-cache")
         return run(site, "build", env=env)
 
     def no_change(site, env, _):

@@ -11,6 +11,7 @@ matches the cache) renders everything into a fresh folder and swaps it in.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
@@ -29,10 +30,10 @@ from .reader import body_of
 from .search import BUNDLE_DIR, build_search_index
 from .templatedeps import TemplateDeps
 from .theme import BUILTIN_TEMPLATES, Theme, template_error
-from .writer import MARKER, OutputFolder, static_files, write_into
+from .writer import MARKER, OutputFolder, replace_into, static_files, write_into
 
 Manifest = dict[str, tuple[str, str]]   # output path -> (job fingerprint, content hash)
-SMALL_CHANGE = 64   # more changed files than this: publish by swapping whole folders
+SMALL_CHANGE = 64   # more pages to render than this: stage in the spare, swap folders
 
 
 @dataclass
@@ -89,7 +90,7 @@ def output_intact(config: SiteConfig, cache: BuildCache) -> bool:
     bundle = {f for f in files if f.startswith(BUNDLE_DIR + "/")}
     if bundle and not config.search:
         return False
-    return not odd and files - bundle == set(manifest) | {MARKER}
+    return not odd and files.keys() - bundle == set(manifest) | {MARKER}
 
 
 FamilyState = dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...], str]]
@@ -149,11 +150,16 @@ class SiteRenderer:
 
     def render(self, families: Sequence[Family]) -> RenderOutcome:
         """Render what changed into a staging folder and publish it; on a template error
-        nothing is published and the previous site stays."""
+        nothing is published and the previous site stays.
+
+        Where to stage: a first build (or one whose output no longer matches the cache)
+        renders into a fresh folder; a rebuild with many pages to render, into the spare
+        (see ``writer``), which is then swapped in; a smaller one, into a fresh folder
+        whose files are moved in under a journal."""
         outcome = RenderOutcome()
         with OutputFolder(self.config.output_dir) as out:
             full = not self.previous or out.marker() != _marker(self.previous)
-            existing, odd = (set(), []) if full else out.scan()
+            existing, odd = ({}, []) if full else out.scan()
             # a published file someone deleted (or replaced by a link) is made again
             previous = {k: v for k, v in self.previous.items() if k in existing}
             plan = self._plan(families, previous, {} if full else self._families())
@@ -161,16 +167,19 @@ class SiteRenderer:
             outcome.diagnostics = plan.clashes
             if outcome.diagnostics:
                 return outcome
+            spare = not full and len(plan.todo) > SMALL_CHANGE
+            staged = out.use_spare(set(plan.outputs) | set(existing)) if spare else {}
+            put = replace_into if spare else write_into
             manifest = plan.manifest
-            self._render(plan.todo, previous, out, manifest, outcome)
+            self._render(plan.todo, previous, out, manifest, outcome, put)
             if outcome.diagnostics:
                 return outcome
-            self._stage_static(out, previous, manifest, outcome)
+            self._stage_static(out, previous, manifest, outcome, put)
             bundle = {f for f in existing if f.startswith(BUNDLE_DIR + "/")}
-            outcome.removed = sorted(existing - set(manifest) - {MARKER} - bundle) + odd
+            outcome.removed = sorted(existing.keys() - set(manifest) - {MARKER} - bundle) + odd
             articles = [o for o, kind in plan.outputs.items() if kind == "article"]
-            self._search_bundle(articles, out, full, existing, bundle, outcome)
-            self._publish(out, full, existing, manifest, outcome)
+            self._search_bundle(articles, out, full, spare, existing, bundle, staged, outcome)
+            self._publish(out, full, spare, existing, staged, manifest, outcome)
             self.cache.store(f"families:{self.config.output_dir}", plan.families)
             references = self.templates.references()
             if references != self.cache.load("template-references"):
@@ -214,9 +223,9 @@ class SiteRenderer:
         plan.outputs[output] = kind
 
     def _render(self, todo: Sequence[RenderJob], previous: Manifest, out: OutputFolder,
-                manifest: Manifest, outcome: RenderOutcome) -> None:
+                manifest: Manifest, outcome: RenderOutcome, put=write_into) -> None:
         """Fingerprint ``todo`` and render the jobs whose fingerprint changed, on all
-        cores; stage the files whose bytes changed."""
+        cores; stage the files whose bytes changed (with ``put``)."""
         html = self.cache.html(self._needs_html(todo))
         templates = self.templates
 
@@ -238,7 +247,7 @@ class SiteRenderer:
                 digest = content_hash(data)
                 changed = known is None or known[1] != digest
                 if changed:
-                    write_into(out.staging, job.output, data, made)
+                    put(out.staging, job.output, data, made)
                 results.append((job.output, fp, digest, changed, True))
             return results
 
@@ -252,16 +261,23 @@ class SiteRenderer:
                 outcome.written.append(output)
 
     def _search_bundle(self, articles: Sequence[str], out: OutputFolder, full: bool,
-                       existing: set[str], bundle: set[str], outcome: RenderOutcome) -> None:
+                       spare: bool, existing: dict[str, int], bundle: set[str],
+                       staged: dict[str, int], outcome: RenderOutcome) -> None:
         """Index the new site's article pages into the staging folder when they changed
-        (so the bundle is published with them), or drop the bundle when search is off."""
+        (so the bundle is published with them), or drop the bundle when search is off.
+        Pagefind needs the whole new site: a fresh staging folder gets the unchanged
+        article pages as links, a spare has them made the published ones first."""
         if not self.config.search:
             outcome.removed += sorted(bundle)
             return
         changed = set(outcome.written) | set(outcome.removed)
         if not (full or not bundle or changed.intersection(articles)):
             return
-        if not full:   # the new site = the staged pages plus the unchanged ones
+        if spare:   # Pagefind must not write through a link into the published bundle
+            shutil.rmtree(out.staging / BUNDLE_DIR, ignore_errors=True)
+            out.carry([a for a in articles if a in existing and a not in changed], staged,
+                      existing)
+        elif not full:   # the new site = the staged pages plus the unchanged ones
             out.link_from_output([a for a in articles if a in existing])
         outcome.diagnostics += build_search_index(out.staging, self.config)
         new_bundle = {f"{BUNDLE_DIR}/{p.relative_to(out.staging / BUNDLE_DIR).as_posix()}"
@@ -269,16 +285,18 @@ class SiteRenderer:
         outcome.written += sorted(new_bundle)
         outcome.removed += sorted(bundle - new_bundle)
 
-    def _publish(self, out: OutputFolder, full: bool, existing: set[str], manifest: Manifest,
-                 outcome: RenderOutcome) -> None:
-        """Swap in a whole new folder (first build, or many changes, with the unchanged
-        files hard-linked in) or move a few files in under a journal."""
+    def _publish(self, out: OutputFolder, full: bool, spare: bool, existing: dict[str, int],
+                 staged: dict[str, int], manifest: Manifest, outcome: RenderOutcome) -> None:
+        """Swap in the new folder (a first build, or a rebuild staged in the spare, whose
+        unchanged files are made the published ones first) or move the changed files in
+        under a journal."""
         changes = len(outcome.written) + len(outcome.removed)
         if full:
             out.publish(_marker(manifest))
-        elif changes > SMALL_CHANGE:
-            gone = set(outcome.removed) | set(outcome.written)
-            out.link_from_output(sorted(f for f in existing if f not in gone and f != MARKER))
+        elif spare and changes:
+            gone = set(outcome.written) | set(outcome.removed) | {MARKER}
+            out.carry([f for f in existing if f not in gone], staged, existing)
+            out.drop(outcome.removed)
             out.publish(_marker(manifest))
         elif changes:
             out.publish_changes(outcome.written, outcome.removed, _marker(manifest))
@@ -286,7 +304,7 @@ class SiteRenderer:
         outcome.published = True
 
     def _stage_static(self, out: OutputFolder, previous: Manifest, manifest: Manifest,
-                      outcome: RenderOutcome) -> None:
+                      outcome: RenderOutcome, put=write_into) -> None:
         """Theme and site static files under static/; later folders override earlier."""
         files: dict[str, Path] = {}
         for folder in self.theme.static_dirs():
@@ -297,5 +315,5 @@ class SiteRenderer:
             digest = content_hash(data)
             manifest[rel] = ("static", digest)
             if previous.get(rel, ("", ""))[1] != digest:
-                write_into(out.staging, rel, data)
+                put(out.staging, rel, data)
                 outcome.written.append(rel)

@@ -1,8 +1,13 @@
 """The output folder: safety checks, a staging folder, and the swap that publishes it.
 
-A build writes into a fresh folder beside the output folder and swaps it in only when
-every file is there, so a failed or interrupted build leaves the previous site as it was.
-The folder carries a marker file; sitegen never replaces a non-empty folder without it.
+A build writes into a folder beside the output folder and swaps it in only when every
+file is there, so a failed or interrupted build leaves the previous site as it was. The
+site a swap replaces is kept beside it as the *spare*, the staging folder of the next
+large rebuild: most of its files and all of its folders are already there, so that
+rebuild rewrites files in place instead of making and deleting tens of thousands. The
+spare is never trusted: every file it keeps is checked against the output first.
+The output folder carries a marker file; sitegen never replaces a non-empty folder
+without it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -62,7 +68,8 @@ class OutputFolder:
     def __init__(self, output: Path):
         self.output = output.resolve()
         prefix = self._prefix = f".{self.output.name}.sitegen"
-        self.staging = self.output.with_name(f"{prefix}-new-{os.getpid()}")
+        self.staging = self._fresh = self.output.with_name(f"{prefix}-new-{os.getpid()}")
+        self.spare = self.output.with_name(f"{prefix}-spare")
         self._old = self.output.with_name(f"{prefix}-old-{os.getpid()}")
         self.journal = self.output.with_name(f"{prefix}-journal.json")
         self.written: set[str] = set()
@@ -73,13 +80,13 @@ class OutputFolder:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(self._fresh, ignore_errors=True)
         if self.journal.is_file():
             return   # a publish was interrupted: the next run completes it
         for leftover in self.output.parent.glob(f"{self._prefix}-*"):
             # again at the end: a killed build's helper may still have been dying at the start
             if (leftover.is_dir() and not leftover.is_symlink() and self.output.exists()
-                    and "-trash-" not in leftover.name):
+                    and "-trash-" not in leftover.name and leftover != self.spare):
                 shutil.rmtree(leftover, ignore_errors=True)
 
     def recover(self) -> None:
@@ -100,6 +107,8 @@ class OutputFolder:
                     leftover.rename(self.output)  # a swap was cut off half-way: restore
                 elif "-trash-" in leftover.name:
                     discard(leftover)             # a deletion that did not finish
+                elif leftover == self.spare:
+                    continue                      # checked file by file when used
                 else:
                     shutil.rmtree(leftover, ignore_errors=True)
 
@@ -110,12 +119,14 @@ class OutputFolder:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def scan(self) -> tuple[set[str], list[str]]:
-        """The output folder as it is: ``(regular files, other entries)``. Other entries
-        (symbolic links, sockets ...) were not made by sitegen and are to be removed."""
-        files: set[str] = set()
+    def scan(self, folder: Path | None = None) -> tuple[dict[str, int], list[str]]:
+        """The output folder (or ``folder``) as it is: ``(regular files with their inode
+        numbers, other entries)``. Other entries (symbolic links, sockets ...) were not
+        made by sitegen and are to be removed. The inode numbers come with the folder
+        listing: no file is stat'ed."""
+        files: dict[str, int] = {}
         odd: list[str] = []
-        stack = [(str(self.output), "")]
+        stack = [(str(folder or self.output), "")]
         while stack:
             folder, prefix = stack.pop()
             with os.scandir(folder) as entries:
@@ -126,7 +137,7 @@ class OutputFolder:
                     elif entry.is_dir():
                         stack.append((entry.path, rel + "/"))
                     elif entry.is_file():
-                        files.add(rel)
+                        files[rel] = entry.inode()
                     else:
                         odd.append(rel)
         return files, sorted(odd)
@@ -176,27 +187,88 @@ class OutputFolder:
             count += 1
         return count
 
+    def use_spare(self, keep: set[str]) -> dict[str, int]:
+        """Make the spare the staging folder (an empty one when there is none), holding
+        only regular files named in ``keep`` (the outputs this build may have, and the
+        published ones). Returns them with their inode numbers. Anything else in it
+        (links, stray files, emptied folders) is deleted first, so nothing in it can
+        send a write elsewhere or stand where a folder must go."""
+        spare = self.spare
+        if spare.is_symlink() or (spare.exists() and not spare.is_dir()):
+            spare.unlink()
+        spare.mkdir(exist_ok=True)
+        files, odd = self.scan(spare)
+        stray = odd + [rel for rel in files if rel not in keep]
+        for rel in stray:
+            files.pop(rel, None)
+        self.staging = spare
+        self.drop(stray)
+        return files
+
+    def drop(self, rels: list[str]) -> None:
+        """Delete ``rels`` from the staging folder (those present), and folders left empty."""
+        root = os.fspath(self.staging)
+        for rel in rels:
+            path = os.path.join(root, *self.check(rel).parts)
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                continue
+            except IsADirectoryError:
+                shutil.rmtree(path)
+            _prune_empty(Path(path).parent, self.staging)
+
+    def carry(self, rels: list[str], staged: dict[str, int], published: dict[str, int]) -> None:
+        """Make each of ``rels`` in the staging folder the published file (a hard link to
+        it), unless it already is: ``staged`` and ``published`` give each file's inode
+        number in the staging and the output folder (``staged`` is kept up to date)."""
+        made: set[str] = set()
+        staging, output = os.fspath(self.staging), os.fspath(self.output)
+        for rel in rels:
+            inode = staged.get(rel)
+            if inode is not None and inode == published.get(rel):
+                continue
+            parts = self.check(rel).parts
+            target = os.path.join(staging, *parts)
+            if inode is not None:
+                os.unlink(target)
+            _make_folders(staging, parts[:-1], made)
+            os.link(os.path.join(output, *parts), target)
+            staged[rel] = published[rel]
+
     def publish(self, marker: str = _MARKER_TEXT) -> None:
         """Swap the staging folder in place of the output folder, in one atomic exchange
-        where the system has one (Linux), else in two renames. The old site is then
-        deleted in the background (:func:`discard`)."""
-        (self.staging / MARKER).write_text(marker, encoding="utf-8")
+        where the system has one (Linux), else in two renames. The old site becomes the
+        spare (a spare from before is deleted in the background, :func:`discard`)."""
+        marker_file = self.staging / MARKER
+        marker_file.unlink(missing_ok=True)     # never written through into a published file
+        marker_file.write_text(marker, encoding="utf-8")
         with signals_deferred():
             if self.output.exists() and exchange(self.staging, self.output):
-                self.staging.rename(self._old)
+                if self.staging != self.spare:   # the staging path holds the old site now
+                    self.staging.rename(self._old)
             else:
                 if self.output.exists():
                     self.output.rename(self._old)
                 self.staging.rename(self.output)
-        if self._old.exists():   # renamed first, so that it is never restored as the site
+        if self._old.exists():
+            self._keep_as_spare(self._old)
+
+    def _keep_as_spare(self, old: Path) -> None:
+        """``old`` (the site just replaced) becomes the spare."""
+        if self.spare.exists() or self.spare.is_symlink():
             trash = self.output.with_name(
                 f"{self._prefix}-trash-{os.getpid()}-{time.monotonic_ns()}")
             try:
-                self._old.rename(trash)
+                self.spare.rename(trash)
             except OSError:
-                shutil.rmtree(self._old, ignore_errors=True)
+                shutil.rmtree(self.spare, ignore_errors=True)
             else:
                 discard(trash)
+        try:
+            old.rename(self.spare)
+        except OSError:
+            shutil.rmtree(old, ignore_errors=True)
 
     def publish_changes(self, written: list[str], removed: list[str],
                         marker: str = _MARKER_TEXT) -> None:
@@ -292,6 +364,57 @@ def write_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None
         view = memoryview(data)
         while view:
             view = view[handle.write(view):]
+
+
+def replace_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None) -> None:
+    """Write one file below ``folder`` (the spare, see :meth:`OutputFolder.use_spare`),
+    where an older version of it may be. A file of the spare's own (one link) is
+    overwritten in place, so neither an inode nor a folder is made or freed; one that is
+    also a published file (hard-linked) is replaced by a new file, never written through.
+    Anything else in the way (a folder where the file goes, a file where a folder goes)
+    is deleted."""
+    parts = OutputFolder.check(rel).parts
+    root = os.fspath(folder)
+    path = os.path.join(root, *parts)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        fd = None
+    except OSError:     # a folder, a link, or a file where one of the folders goes
+        _clear_way(root, parts)
+        fd = None
+    if fd is not None:
+        try:
+            info = os.fstat(fd)
+            if info.st_nlink == 1 and stat.S_ISREG(info.st_mode):
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.ftruncate(fd, len(data))
+                return
+        finally:
+            os.close(fd)
+        os.unlink(path)
+    try:
+        write_into(folder, rel, data, made)
+    except (NotADirectoryError, FileExistsError, IsADirectoryError):
+        _clear_way(root, parts)
+        write_into(folder, rel, data, set())
+
+
+def _clear_way(root: str, parts: tuple[str, ...]) -> None:
+    """Delete what stands where ``root/parts`` must be written: a non-folder in place of
+    one of its folders, or anything at the file's own place."""
+    current = root
+    for part in parts[:-1]:
+        current = os.path.join(current, part)
+        if os.path.islink(current) or (os.path.lexists(current) and not os.path.isdir(current)):
+            os.unlink(current)
+    current = os.path.join(current, parts[-1])
+    if os.path.isdir(current) and not os.path.islink(current):
+        shutil.rmtree(current)
+    elif os.path.lexists(current):
+        os.unlink(current)
 
 
 def _make_folders(root: str, parts: tuple[str, ...], made: set[str]) -> None:

@@ -15,6 +15,7 @@ import shutil
 import pytest
 
 from conftest import Site
+from sitegen import render
 from sitegen.cli import main
 
 CONFIG = "title: Incremental\nbase_url: https://example.org/news/\nsearch: false\n" \
@@ -115,8 +116,15 @@ def clean_build(site: Site, per_page: int) -> dict[str, bytes]:
     return site.files(site.root / "clean")
 
 
+@pytest.mark.parametrize("staging", ["default", "spare"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_edits_always_match_a_clean_build(site: Site, seed: int):
+def test_random_edits_always_match_a_clean_build(site: Site, seed: int, staging: str,
+                                                 monkeypatch):
+    """``default``: most of these small rebuilds move their files in under a journal;
+    ``spare``: every rebuild stages in the spare folder (the site replaced before, its
+    files checked against the published ones) and swaps it in."""
+    if staging == "spare":
+        monkeypatch.setattr(render, "SMALL_CHANGE", 0)
     rng = random.Random(seed)
     editor = Editor(site, rng)
     editor.configure(3)
@@ -131,4 +139,8 @@ def test_random_edits_always_match_a_clean_build(site: Site, seed: int):
         assert "internal error" not in result.err, (history, result.err)
         if step % 4 == 3:
             assert site.files() == clean_build(site, editor.per_page), history
+    if staging == "spare":
+        assert (site.root / ".public.sitegen-spare").is_dir()
     assert site.files() == clean_build(site, editor.per_page), history
+    if staging == "spare":
+        assert (site.root / ".public.sitegen-spare").is_dir()

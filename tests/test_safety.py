@@ -28,12 +28,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def leftovers(site: Site, wait: float = 20.0) -> list[str]:
-    """sitegen's folders beside public/. The old site a publish replaced is deleted in the
+    """sitegen's folders beside public/, but for the spare (the site a publish replaced,
+    kept for the next large rebuild). A spare a publish replaced is deleted in the
     background (``writer.discard``): that is waited for, up to ``wait`` seconds."""
     deadline = time.monotonic() + wait
     while True:
         found = sorted(p.name for p in site.root.iterdir()
-                       if ".sitegen-" in p.name and p.name != ".sitegen-cache")
+                       if ".sitegen-" in p.name and p.name not in (".sitegen-cache",
+                                                                   ".public.sitegen-spare"))
         if not any("-trash-" in name for name in found) or time.monotonic() > deadline:
             return found
         time.sleep(0.05)
@@ -110,10 +112,11 @@ def test_leftover_staging_folders_are_cleaned_on_the_next_run(site: Site):
     assert (site.public / "2024/03/05/a/index.html").is_file()
 
 
-def test_the_replaced_site_is_deleted_in_the_background_and_never_restored(site: Site):
-    """A swap publishes the new site at once; the old one is renamed to a trash folder and
-    deleted by a detached process. A trash folder left by a crash is deleted by the next
-    run, and never taken for the site, even when public/ is gone."""
+def test_a_trash_folder_is_deleted_in_the_background_and_never_restored(site: Site):
+    """A swap publishes the new site at once; the old one becomes the spare (a spare it
+    replaces is renamed to a trash folder and deleted by a detached process). A trash
+    folder left by a crash is deleted by the next run, and never taken for the site, even
+    when public/ is gone."""
     write_articles(site, "one", count=80)
     assert site.run("build").code == 0
     write_articles(site, "two", count=80)         # more than 64 changes: a swap
@@ -141,6 +144,108 @@ def test_a_swap_cut_off_half_way_is_restored(site: Site):
     assert result.code == 1
     assert (site.public / "2024/03/05/a/index.html").is_file()
     assert leftovers(site) == []
+
+
+# ------------------------------------------------------------------ the spare
+
+SPARE = ".public.sitegen-spare"
+
+
+def story_site(site: Site, versions: dict[int, str], count: int = 100) -> None:
+    """``count`` articles; the body of article ``i`` is of version ``versions.get(i, "A")``
+    (which shows on its own page and in the feeds, not in other pages' teasers)."""
+    site.write("site.yaml", "title: Spare\nbase_url: https://example.org/\nsearch: false\n")
+    for i in range(count):
+        site.page(f"p{i:03d}.md", title=f"Story {i}", summary=f"Summary {i}.",
+                  date=f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}", id=f"urn:p:{i}",
+                  body=f"Paragraph {i} {versions.get(i, 'A')}. " * 50)
+
+
+def article_page(site: Site, i: int, folder: Path | None = None) -> Path:
+    [page] = (folder or site.public).glob(f"2024/*/*/story-{i}/index.html")
+    return page
+
+
+def clean_output(site: Site, tmp_path: Path) -> dict[str, bytes]:
+    """The site's inputs built into a new folder."""
+    fresh = tmp_path / "fresh"
+    assert site.run("build", "-q", "--output", str(fresh)).code == 0
+    return snapshot(fresh)
+
+
+def test_a_large_rebuild_rewrites_the_spare_in_place(site: Site):
+    """The site a swap replaced is the next large rebuild's staging folder: its pages are
+    rewritten in place (same files, no folders made), then swapped in."""
+    story_site(site, {})
+    assert site.run("build").code == 0 and not (site.root / SPARE).exists()
+    story_site(site, {i: "B" for i in range(80)})
+    assert site.run("build").code == 0             # 80 pages and their lists: a swap
+    assert "Paragraph 0 B" in article_page(site, 0).read_text()
+    spare = site.root / SPARE
+    old = article_page(site, 0, spare)             # the replaced site is the spare
+    assert "Paragraph 0 A" in old.read_text() and old.stat().st_nlink == 1
+    inode = old.stat().st_ino
+    story_site(site, {i: "C" for i in range(80)})
+    assert site.run("build").code == 0
+    page = article_page(site, 0)
+    assert "Paragraph 0 C" in page.read_text() and page.stat().st_ino == inode
+    assert "Paragraph 0 B" in article_page(site, 0, spare).read_text()
+
+
+def test_a_failed_large_rebuild_never_writes_through_into_the_published_site(site: Site):
+    """Pages a rebuild left alone are hard links shared by the site and the spare; the
+    next rebuild must replace them in the spare, never write into them. Here it renders
+    every page, then fails on one: the published site is exactly as it was."""
+    story_site(site, {})
+    assert site.run("build").code == 0
+    story_site(site, {i: "B" for i in range(80)})
+    assert site.run("build").code == 0
+    shared = article_page(site, 90)
+    assert shared.stat().st_nlink == 2              # in the site and in the spare
+    before = snapshot(site.public)
+    site.write("templates/article.html",
+               "{% extends 'default/article.html' %}{% block after_article %}<p>New</p>"
+               "{% if article.title == 'Story 95' %}{{ nosuch.call() }}{% endif %}"
+               "{% endblock %}")
+    result = site.run("build")
+    assert result.code == 1 and "nosuch" in result.err
+    assert snapshot(site.public) == before
+    site.write("templates/article.html",
+               "{% extends 'default/article.html' %}{% block after_article %}<p>New</p>"
+               "{% endblock %}")
+    assert site.run("build").code == 0
+    assert "<p>New</p>" in shared.read_text() or "<p>New</p>" in article_page(site, 90).read_text()
+
+
+def test_nothing_in_the_spare_reaches_the_site_unchecked(site: Site, tmp_path: Path):
+    """Stale copies, stray files, links out of the project, a file where a folder goes and
+    a folder where a file goes: a large rebuild staged in such a spare publishes the same
+    site as a build from scratch, and writes nothing outside."""
+    story_site(site, {})
+    assert site.run("build").code == 0
+    story_site(site, {i: "B" for i in range(80)})
+    assert site.run("build").code == 0
+    spare = site.root / SPARE
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.html").write_text("mine")
+    stale = article_page(site, 90, spare)          # unchanged since: a link to the site's
+    stale.unlink()
+    stale.write_text("stale copy")
+    (spare / "junk.html").write_text("not part of the site")
+    target = article_page(site, 3, spare)          # a page the next build rewrites
+    target.unlink()
+    target.symlink_to(outside / "victim.html")
+    (spare / "2024" / "evil").symlink_to(outside, target_is_directory=True)
+    shutil.rmtree(spare / "topics")
+    (spare / "topics").write_text("a file where a folder goes")
+    (spare / "feed.xml").unlink()
+    (spare / "feed.xml" / "deep").mkdir(parents=True)
+    (spare / "feed.xml" / "deep" / "x.html").write_text("a folder where a file goes")
+    story_site(site, {i: "C" for i in range(80)})
+    assert site.run("build").code == 0
+    assert snapshot(outside) == {"victim.html": b"mine"}
+    assert snapshot(site.public) == clean_output(site, tmp_path)
 
 
 def test_importer_never_leaves_a_half_written_page(site: Site, monkeypatch):

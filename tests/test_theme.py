@@ -328,6 +328,42 @@ def test_search_index_is_built_when_pagefind_is_installed(news: Site):
     assert sum(lang["page_count"] for lang in entry["languages"].values()) == 3   # articles only
 
 
+@pytest.mark.parametrize("staging", ["journal", "spare"])
+def test_search_index_follows_each_rebuild(site: Site, staging: str, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch):
+    """After an article edit the bundle is rebuilt over the whole new site, whichever way
+    the rebuild is published (a few files moved in, or the spare folder swapped in): the
+    same bundle a build from scratch makes. The bundle a home-page edit kept is shared
+    (hard-linked) by the site and the spare: rebuilding it in the spare leaves the site
+    it replaces untouched."""
+    from sitegen import render
+    from sitegen.search import pagefind_executable
+    if not pagefind_executable():
+        pytest.skip("pagefind-bin is not installed")
+    monkeypatch.setattr(render, "SMALL_CHANGE", 0 if staging == "spare" else 10**6)
+    _news_site(site)
+    assert site.run("build").code == 0
+    site.write("templates/index.html", "{% extends 'default/index.html' %}{% block content %}"
+                                       "{{ super() }}<p>Edition 2</p>{% endblock %}")
+    assert site.run("build").code == 0      # the home page only: the bundle is kept
+    before = site.files()
+    assert "Edition 2" in site.read("index.html") and "pagefind/pagefind-entry.json" in before
+    site.page("2024/03/first.md", title="First story", date="2024-03-04T09:00:00+00:00",
+              id="urn:t:1", source="Reuters", source_url="https://www.reuters.com/a/1",
+              topics="[economy]", body="First body, with a zeppelin.")
+    assert site.run("build").code == 0
+    after = site.files()
+    bundle = {k: v for k, v in after.items() if k.startswith("pagefind/")}
+    assert bundle != {k: v for k, v in before.items() if k.startswith("pagefind/")}
+    assert b"zeppelin" in after["2024/03/04/first-story/index.html"]
+    fresh = tmp_path / "fresh"
+    assert site.run("build", "--output", str(fresh)).code == 0
+    assert after == site.files(fresh)
+    spare = site.root / ".public.sitegen-spare"
+    if staging == "spare":
+        assert site.files(spare) == before
+
+
 def test_search_false_turns_it_all_off(site: Site):
     _news_site(site, "search: false\n")
     result = site.run("build")
