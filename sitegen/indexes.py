@@ -26,45 +26,128 @@ def _group(articles: Sequence[Article], keys_of) -> dict[str, tuple[Article, ...
     return {key: tuple(items) for key, items in sorted(groups.items())}
 
 
-def related_key(ordered: Sequence[Article]) -> str:
-    """What related articles are worked out from: the order of the articles, their ids,
-    topics and sources. An edit that keeps it (a body, a title) keeps them all."""
+RelatedMemo = tuple[str, list[tuple[int, ...]], tuple[str, ...]]
+"""What an index remembers of its related articles for the next build: the
+key of the signatures (:func:`_signature`) of the articles in order, each article's related
+articles (by position) and the signatures."""
+
+
+def _signature(article: Article) -> str:
+    """What related articles are worked out from, besides the articles' order: each one's
+    id, topics and source (ids and slugs hold no control characters)."""
+    return f"{article.id}\x01{','.join(article.topics)}\x01{article.source_slug or ''}"
+
+
+def _key(signatures: Sequence[str]) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    for a in ordered:
-        digest.update(f"{a.id}\x01{','.join(a.topics)}\x01{a.source_slug or ''}\x00".encode())
+    for signature in signatures:
+        digest.update(signature.encode() + b"\x00")
     return digest.hexdigest()
 
 
-def _related_positions(articles: Sequence[Article], by_topic: Mapping[str, tuple[Article, ...]],
-                       by_source: Mapping[str, tuple[Article, ...]]) -> list[tuple[int, ...]]:
+def _names(signature: str) -> tuple[str, tuple[str, ...]]:
+    """An article's id and the lists it is on (``t<topic>``, ``s<source>``), from its
+    signature."""
+    ident, topics, source = signature.rsplit("\x01", 2)
+    names = tuple("t" + t for t in topics.split(",") if t)
+    return ident, names + (("s" + source,) if source else ())
+
+
+class _Lists:
+    """The topic and source lists of the articles (positions, newest first), and where
+    each article stands on each."""
+
+    def __init__(self, names: Sequence[tuple[str, ...]]):
+        lists: dict[str, list[int]] = defaultdict(list)
+        for n, on in enumerate(names):
+            for name in on:
+                lists[name].append(n)
+        self.lists = lists
+        self.where = {name: {n: i for i, n in enumerate(items)} for name, items in lists.items()}
+
+    def windows(self, n: int, names: tuple[str, ...]) -> list[list[int]]:
+        """The candidates around article ``n`` on each of its lists."""
+        found = []
+        for name in names:
+            i = self.where[name][n]
+            found.append(self.lists[name][max(0, i - _RELATED_WINDOW):i + _RELATED_WINDOW + 1])
+        return found
+
+
+def _related_positions(signatures: Sequence[str], remembered: RelatedMemo | None = None
+                       ) -> list[tuple[int, ...]]:
     """For each article (by position), the positions of the articles sharing most topics
     (and the source), newest first among equals. Looks only at near neighbours in each
-    list, so it stays linear."""
-    order = {id(a): i for i, a in enumerate(articles)}   # newest first; ids may repeat
-    lists = {**{("t", k): [order[id(a)] for a in v] for k, v in by_topic.items()},
-             **{("s", k): [order[id(a)] for a in v] for k, v in by_source.items()}}
-    position: dict[tuple[str, str], dict[int, int]] = {
-        name: {n: i for i, n in enumerate(items)} for name, items in lists.items()}
+    list, so it stays linear. An article's answer depends only on the windows of its
+    lists around it: where ``remembered`` is of the same articles in the same order, only
+    the articles near one whose topics or source changed are worked out again."""
+    names = [_names(signature)[1] for signature in signatures]
+    lists = _Lists(names)
+    redo = _near_changes(signatures, names, lists, remembered)
     related: list[tuple[int, ...]] = []
-    for n, article in enumerate(articles):
+    for n, on in enumerate(names):
+        if redo is not None and n not in redo:
+            related.append(remembered[1][n])
+            continue
         counts: Counter[int] = Counter()
-        names = [("t", t) for t in article.topics]
-        if article.source_slug:
-            names.append(("s", article.source_slug))
-        for name in names:
-            items, i = lists[name], position[name][n]
-            counts.update(items[max(0, i - _RELATED_WINDOW):i + _RELATED_WINDOW + 1])
+        for window in lists.windows(n, on):
+            counts.update(window)
         counts.pop(n, None)
         best = sorted([(-count, other) for other, count in counts.items()])[:RELATED_LIMIT]
         related.append(tuple(other for _, other in best))
     return related
 
 
+def _near_changes(signatures: Sequence[str], names: Sequence[tuple[str, ...]], lists: _Lists,
+                  remembered: RelatedMemo | None) -> set[int] | None:
+    """The articles whose windows may differ from ``remembered``'s: those that changed
+    lists, and those within the window of such a change on a list (in the new list where
+    one joined, in the old one where one left). None when everything is to be worked out
+    (no memo, other articles or another order, a list holding an article twice)."""
+    if remembered is None or len(remembered[2]) != len(signatures):
+        return None
+    old = remembered[2]
+    changed = [n for n, (was, now) in enumerate(zip(old, signatures)) if was != now]
+    if len(changed) * 20 > len(signatures):
+        return None
+    before: dict[int, tuple[str, ...]] = {}
+    for n in changed:
+        ident, on = _names(old[n])
+        if ident != _names(signatures[n])[0]:
+            return None
+        before[n] = on
+    redo = set(changed)
+    for name in {name for n in changed for name in before[n] + names[n]}:
+        joined = [n for n in changed if name in names[n] and name not in before[n]]
+        left = [n for n in changed if name in before[n] and name not in names[n]]
+        now = lists.lists.get(name, [])
+        was = sorted(set(now).difference(joined).union(left))
+        if len(set(now)) != len(now) or len(was) != len(now) - len(joined) + len(left):
+            return None
+        for items, moved in ((now, joined), (was, left)):
+            where = {n: i for i, n in enumerate(items)} if moved else {}
+            for n in moved:
+                i = where[n]
+                redo.update(items[max(0, i - _RELATED_WINDOW):i + _RELATED_WINDOW + 1])
+    return redo
+
+
+def _memo_of(remembered: object) -> RelatedMemo | None:
+    """``remembered`` if it has the form this version gives it (the cache may hold an
+    older one)."""
+    if (isinstance(remembered, tuple) and len(remembered) == 3
+            and isinstance(remembered[0], str) and isinstance(remembered[1], list)
+            and isinstance(remembered[2], tuple) and len(remembered[1]) == len(remembered[2])):
+        return remembered
+    return None
+
+
 def build_index(articles: Iterable[Article], topics: Mapping[str, Topic],
-                remembered: tuple[str, list[tuple[int, ...]]] | None = None) -> SiteIndex:
+                remembered: object = None) -> SiteIndex:
     """Group the site's articles every way the site lists them. ``remembered`` is the
-    ``related_memo`` of an earlier index: its related articles are reused when
-    :func:`related_key` is unchanged."""
+    ``related_memo`` of an earlier index: its related articles are reused when the
+    articles' order, ids, topics and sources are unchanged (a body or title edit), and those of the articles whose neighbourhood did
+    not change when only some articles' topics or sources did."""
     ordered = newest_first(articles)
     by_topic = _group(ordered, lambda a: a.topics)
     by_source = _group(ordered, lambda a: [a.source_slug] if a.source_slug else [])
@@ -73,9 +156,11 @@ def build_index(articles: Iterable[Article], topics: Mapping[str, Topic],
     previous = {a.id: ordered[i + 1] for i, a in enumerate(ordered[:-1])}
     newer = {a.id: ordered[i - 1] for i, a in enumerate(ordered) if i > 0}
     days = {a.id: urls.day_key(a.date) for a in ordered}
-    key = related_key(ordered)
-    positions = (remembered[1] if remembered is not None and remembered[0] == key
-                 else _related_positions(ordered, by_topic, by_source))
+    signatures = tuple(_signature(a) for a in ordered)
+    key = _key(signatures)
+    memo = _memo_of(remembered)
+    positions = (memo[1] if memo is not None and memo[0] == key
+                 else _related_positions(signatures, memo))
     at = ordered.__getitem__
     related = {a.id: tuple(map(at, positions[n])) for n, a in enumerate(ordered)}
     return SiteIndex(
@@ -90,5 +175,5 @@ def build_index(articles: Iterable[Article], topics: Mapping[str, Topic],
         previous=previous,
         next=newer,
         related=related,
-        related_memo=(key, positions),
+        related_memo=(key, positions, signatures),
     )

@@ -126,7 +126,7 @@ class SiteIndex:
     previous: Mapping[str, Article]                   # article id -> older neighbour
     next: Mapping[str, Article]                       # article id -> newer neighbour
     related: Mapping[str, tuple[Article, ...]]        # article id -> related, newest first
-    related_memo: tuple[str, list[tuple[int, ...]]] | None = None   # for the next build
+    related_memo: tuple | None = None   # for the next build (indexes.RelatedMemo)
 
 
 @dataclass(frozen=True)

@@ -100,11 +100,46 @@ def test_related_articles_are_reused_only_while_orders_topics_and_sources_stay()
     # a body or title edit keeps the key: the remembered answer is taken as it is
     edited = [replace(a, title="Edited", body="New body.") if a.id == "id-4" else a
               for a in articles]
-    planted = (first.related_memo[0], [()] * len(articles))
+    planted = (first.related_memo[0], [()] * len(articles), first.related_memo[2])
     assert all(r == () for r in build_index(edited, TOPICS, planted).related.values())
     # a topics change does not: related articles are worked out again
     moved = [replace(a, topics=("world",)) if a.id == "id-4" else a for a in articles]
-    again = build_index(moved, TOPICS, planted)
+    again = build_index(moved, TOPICS, first.related_memo)
     assert again.related_memo[0] != first.related_memo[0]
     assert again.related == build_index(moved, TOPICS).related
     assert any(again.related.values())
+    # a memo of another form (an older sitegen's cache) is not used
+    assert build_index(moved, TOPICS, planted[:2]).related == again.related
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_related_articles_worked_out_again_in_part_equal_a_fresh_answer(seed: int):
+    """After some articles change topics or source, the articles whose neighbourhoods did
+    not change keep their remembered answer: the whole equals an index made from scratch,
+    also after new, removed or re-dated articles (which change the order)."""
+    import random
+    rng = random.Random(seed)
+    names = ["world", "economy", "health", "science", "sport"]
+
+    def story(n: int) -> Article:
+        return article(n, tuple(rng.sample(names, rng.randint(0, 3))),
+                       rng.choice(["Wire", "Daily", None]))
+
+    articles = [story(n) for n in range(rng.randint(1, 400))]
+    index = build_index(articles, TOPICS)
+    for _ in range(6):
+        changed = rng.sample(range(len(articles)), min(len(articles), rng.choice([1, 2, 5, 30])))
+        for n in changed:
+            articles[n] = replace(articles[n], topics=story(n).topics,
+                                  source_slug=rng.choice(["wire", "daily", None]))
+        if rng.random() < 0.3:
+            articles.append(story(len(articles) + 1000))
+        if rng.random() < 0.2 and len(articles) > 1:
+            articles.pop(rng.randrange(len(articles)))
+        if rng.random() < 0.2:
+            n = rng.randrange(len(articles))
+            articles[n] = replace(articles[n], date=articles[n].date + timedelta(days=3))
+        patched = build_index(articles, TOPICS, index.related_memo)
+        fresh = build_index(articles, TOPICS)
+        assert patched.related == fresh.related and patched.related_memo == fresh.related_memo
+        index = patched
