@@ -217,6 +217,25 @@ def test_a_failed_large_rebuild_never_writes_through_into_the_published_site(sit
     assert "<p>New</p>" in shared.read_text() or "<p>New</p>" in article_page(site, 90).read_text()
 
 
+def test_without_an_atomic_exchange_the_spare_is_swapped_in_by_renames(site: Site,
+                                                                       tmp_path: Path,
+                                                                       monkeypatch):
+    """Where the system cannot exchange two folders (not Linux), the spare goes in by two
+    renames and the replaced site becomes the spare all the same."""
+    from sitegen import writer
+    monkeypatch.setattr(writer, "exchange", lambda a, b: False)
+    story_site(site, {})
+    assert site.run("build").code == 0
+    for version in ("B", "C"):
+        before = snapshot(site.public)
+        story_site(site, {i: version for i in range(80)})
+        assert site.run("build").code == 0
+        assert snapshot(site.root / SPARE) == before
+        assert f"Paragraph 0 {version}" in article_page(site, 0).read_text()
+    assert snapshot(site.public) == clean_output(site, tmp_path)
+    assert leftovers(site) == []
+
+
 def test_nothing_in_the_spare_reaches_the_site_unchecked(site: Site, tmp_path: Path):
     """Stale copies, stray files, links out of the project, a file where a folder goes and
     a folder where a file goes: a large rebuild staged in such a spare publishes the same
