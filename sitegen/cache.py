@@ -13,6 +13,7 @@ Everything is invalidated when sitegen's version or the Markdown settings change
 
 from __future__ import annotations
 
+import os
 import pickle
 import sqlite3
 import uuid
@@ -49,6 +50,7 @@ class BuildCache:
             folder.mkdir(parents=True, exist_ok=True)
         self.memory = memory or CacheMemory()
         self._written = False
+        self._pid, self._forked_db = os.getpid(), None
         self.db = self._open()
         row = self.db.execute("SELECT value FROM kv WHERE name='generation'").fetchone()
         generation = (str(self.path), row[0] if row else None)
@@ -157,14 +159,25 @@ class BuildCache:
         return set(self.memory.values["html*"])
 
     def html(self, keys: Iterable[str]) -> dict[str, str]:
+        """The rendered bodies of ``keys`` (those the cache has). A worker forked from the
+        process that opened the cache reads them through a read-only connection of its
+        own: an SQLite connection must not be used on both sides of a fork."""
         keys = list(keys)
+        db = self.db if os.getpid() == self._pid or self.path is None else self._reader()
         found: dict[str, str] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(self.db.execute(f"SELECT key, value FROM html WHERE key IN ({marks})",
-                                         chunk).fetchall())
+            found.update(db.execute(f"SELECT key, value FROM html WHERE key IN ({marks})",
+                                    chunk).fetchall())
         return found
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._forked_db is None or self._forked_db[0] != os.getpid():
+            assert self.path is not None
+            self._forked_db = (os.getpid(),
+                               sqlite3.connect(self.path.as_uri() + "?mode=ro", uri=True))
+        return self._forked_db[1]
 
     def put_html(self, items: dict[str, str]) -> None:
         self._will_write()

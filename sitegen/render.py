@@ -226,29 +226,35 @@ class SiteRenderer:
                 manifest: Manifest, outcome: RenderOutcome, put=write_into) -> None:
         """Fingerprint ``todo`` and render the jobs whose fingerprint changed, on all
         cores; stage the files whose bytes changed (with ``put``)."""
-        html = self.cache.html(self._needs_html(todo))
         templates = self.templates
 
         def render_batch(batch: Sequence[RenderJob]):
+            """Fingerprint the batch, then render the jobs whose fingerprint changed, with
+            the bodies they show read from the cache here (in the worker)."""
             fingerprint = Fingerprinter(self.site, templates.digest)
             made: set[str] = set()     # folders this worker made in the staging folder
-            results = []
+            results: list = []
+            due = []
             for job in batch:
                 fp = fingerprint(job)
                 known = previous.get(job.output)
                 if known is not None and known[0] == fp:
                     results.append((job.output, fp, known[1], False, False))
-                    continue
+                else:
+                    due.append((len(results), job, fp, known))
+                    results.append(None)
+            html = self.cache.html(self._needs_html([job for _, job, _, _ in due])) if due else {}
+            for at, job, fp, known in due:
                 try:
                     data = self.theme.render(self._hydrate(job, html))
                 except jinja2.TemplateError as exc:
-                    results.append((job.output, fp, None, template_error(exc, job), True))
+                    results[at] = (job.output, fp, None, template_error(exc, job), True)
                     continue
                 digest = content_hash(data)
                 changed = known is None or known[1] != digest
                 if changed:
                     put(out.staging, job.output, data, made)
-                results.append((job.output, fp, digest, changed, True))
+                results[at] = (job.output, fp, digest, changed, True)
             return results
 
         for output, fp, digest, changed, rendered in parallel_map(render_batch, todo, self.jobs):

@@ -243,6 +243,30 @@ def test_a_cache_memory_is_dropped_when_another_process_wrote_the_cache(tmp_path
     assert BuildCache(tmp_path, memory).load("value") == "from the command line"
 
 
+def test_a_forked_worker_reads_bodies_through_a_connection_of_its_own(tmp_path):
+    """Render workers read the bodies they show from the cache themselves; the parent's
+    SQLite connection is never used on both sides of a fork."""
+    import multiprocessing
+    from sitegen.parallel import parallel_map
+    cache = BuildCache(tmp_path)
+    bodies = {f"k{n}": f"<p>Body {n}</p>" for n in range(300)}
+    cache.put_html(bodies)
+    parent = cache.db
+
+    def read(batch):
+        found = cache.html(batch)
+        own = cache.db is parent and cache._forked_db is not None
+        return [(found.get(key), own) for key in batch]
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here")
+    results = parallel_map(read, sorted(bodies), 2, min_batch=32)
+    assert [body for body, _ in results] == [bodies[k] for k in sorted(bodies)]
+    assert all(own for _, own in results)
+    assert cache.html(["k1", "missing"]) == {"k1": "<p>Body 1</p>"} and cache._forked_db is None
+    cache.close()
+
+
 def test_rebuilds_with_a_memory_match_clean_builds_among_command_line_builds(site: Site):
     """The dev server keeps the cache's contents between builds; command-line builds in
     between must not leave it with a stale view."""
