@@ -167,8 +167,12 @@ class SiteRenderer:
             outcome.diagnostics = plan.clashes
             if outcome.diagnostics:
                 return outcome
-            spare = not full and len(plan.todo) > SMALL_CHANGE
-            staged = out.use_spare(set(plan.outputs) | set(existing)) if spare else {}
+            spare, staged = not full and len(plan.todo) > SMALL_CHANGE, {}
+            if spare:
+                try:
+                    staged = out.use_spare(set(plan.outputs) | set(existing))
+                except OSError:   # not ours to use (permissions ...): stage afresh
+                    spare, out.staging = False, out.fresh
             put = replace_into if spare else write_into
             manifest = plan.manifest
             self._render(plan.todo, previous, out, manifest, outcome, put)

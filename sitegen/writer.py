@@ -68,7 +68,7 @@ class OutputFolder:
     def __init__(self, output: Path):
         self.output = output.resolve()
         prefix = self._prefix = f".{self.output.name}.sitegen"
-        self.staging = self._fresh = self.output.with_name(f"{prefix}-new-{os.getpid()}")
+        self.staging = self.fresh = self.output.with_name(f"{prefix}-new-{os.getpid()}")
         self.spare = self.output.with_name(f"{prefix}-spare")
         self._old = self.output.with_name(f"{prefix}-old-{os.getpid()}")
         self.journal = self.output.with_name(f"{prefix}-journal.json")
@@ -80,7 +80,7 @@ class OutputFolder:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        shutil.rmtree(self._fresh, ignore_errors=True)
+        shutil.rmtree(self.fresh, ignore_errors=True)
         if self.journal.is_file():
             return   # a publish was interrupted: the next run completes it
         for leftover in self.output.parent.glob(f"{self._prefix}-*"):
@@ -214,7 +214,9 @@ class OutputFolder:
                 os.unlink(path)
             except FileNotFoundError:
                 continue
-            except IsADirectoryError:
+            except OSError:      # a folder where the file was (EISDIR, or EPERM on macOS)
+                if not os.path.isdir(path) or os.path.islink(path):
+                    raise
                 shutil.rmtree(path)
             _prune_empty(Path(path).parent, self.staging)
 

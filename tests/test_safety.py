@@ -236,6 +236,24 @@ def test_without_an_atomic_exchange_the_spare_is_swapped_in_by_renames(site: Sit
     assert leftovers(site) == []
 
 
+def test_a_spare_that_cannot_be_used_is_passed_over(site: Site, tmp_path: Path, monkeypatch):
+    """When the spare cannot be cleaned (it is someone else's, say), the large rebuild
+    stages in a fresh folder and moves its files in under the journal."""
+    from sitegen import writer
+
+    def refuse(self, keep):
+        raise PermissionError(13, "Permission denied", str(self.spare))
+
+    story_site(site, {})
+    assert site.run("build").code == 0
+    monkeypatch.setattr(writer.OutputFolder, "use_spare", refuse)
+    story_site(site, {i: "B" for i in range(80)})
+    result = site.run("build")
+    assert result.code == 0, result.err
+    assert snapshot(site.public) == clean_output(site, tmp_path)
+    assert leftovers(site) == []
+
+
 def test_nothing_in_the_spare_reaches_the_site_unchecked(site: Site, tmp_path: Path):
     """Stale copies, stray files, links out of the project, a file where a folder goes and
     a folder where a file goes: a large rebuild staged in such a spare publishes the same
