@@ -14,13 +14,13 @@ from .importer import ImportResult, import_seeds
 from .indexes import build_index
 from .lock import build_lock
 from .model import BuildResult
-from .parallel import default_jobs
+from .parallel import Background, default_jobs
 from .reader import PageRecord, ReadResult, read_content
 from .render import SiteRenderer, convert_bodies, output_intact
 from .routes import site_families
 from .snapshot import Snapshot, take_snapshot
 from .theme import BUILTIN_TEMPLATES, BUILTIN_THEMES, Theme
-from .writer import unsafe_output
+from .writer import OutputFolder, listings, unsafe_output
 
 
 class UnsafeOutput(Exception):
@@ -163,7 +163,19 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
 
 def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
                    stages: _Stages, snapshot: Snapshot) -> BuildResult:
-    """Read, import, index, route and render (only the jobs whose inputs changed)."""
+    """Read, import, index, route and render (only the jobs whose inputs changed). The
+    output folder and the spare are listed meanwhile, by a helper process on the core
+    the parent leaves idle while it works alone."""
+    OutputFolder(config.output_dir).recover()    # a killed publish is finished first
+    early = Background(listings, config.output_dir, enabled=jobs > 1)
+    try:
+        return _pipeline(config, cache, do_import, jobs, stages, snapshot, early)
+    finally:
+        early.close()
+
+
+def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
+              stages: _Stages, snapshot: Snapshot, early: Background) -> BuildResult:
     content = _read_and_import(config, cache, do_import, jobs=jobs, snapshot=snapshot,
                                convert=True)
     stages.done("read and import")
@@ -180,7 +192,7 @@ def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs:
     theme = Theme(config, index.topics, index.sources)
     families = site_families(index, config)
     stages.done("job families")
-    outcome = SiteRenderer(config, theme, cache, jobs).render(families)
+    outcome = SiteRenderer(config, theme, cache, jobs).render(families, early)
     stages.done("render and publish")
     report.extend(outcome.diagnostics)
     kinds = list(outcome.outputs.values())

@@ -56,6 +56,34 @@ def parallel_imap(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs
             yield from part
 
 
+class Background:
+    """``fn(*args)`` computed in a forked process while this one goes on (one of the cores
+    is idle while the parent works alone); :meth:`result` waits for it, :meth:`close`
+    ends the process if nobody asked. Without ``enabled`` (one job) or ``fork``, it is
+    computed here, when asked for. ``fn`` must be a module-level function; its
+    arguments and result are pickled."""
+
+    def __init__(self, fn: Callable[..., R], *args, enabled: bool = True):
+        self._fn, self._args, self._pool, self._future = fn, args, None, None
+        if enabled and "fork" in multiprocessing.get_all_start_methods():
+            self._pool = ProcessPoolExecutor(max_workers=1,
+                                             mp_context=multiprocessing.get_context("fork"),
+                                             initializer=die_with_parent)
+            self._future = self._pool.submit(fn, *args)
+
+    def result(self) -> R:
+        if self._future is None:
+            return self._fn(*self._args)
+        try:
+            return self._future.result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def die_with_parent() -> None:
     """Ask Linux to kill this process (a worker, or a helper program such as pagefind, via
     ``preexec_fn``) when its parent dies, so a killed build leaves nothing running that

@@ -25,7 +25,7 @@ from .errors import Diagnostic, error
 from .fingerprint import Fingerprinter, site_key
 from .markup import Markup
 from .model import Article, Family, RenderJob
-from .parallel import parallel_map
+from .parallel import Background, parallel_map
 from .reader import body_of
 from .search import BUNDLE_DIR, build_search_index
 from .templatedeps import TemplateDeps
@@ -148,18 +148,22 @@ class SiteRenderer:
                 keys.update(a.body_key for a in job.context["feed"].items)
         return keys
 
-    def render(self, families: Sequence[Family]) -> RenderOutcome:
+    def render(self, families: Sequence[Family], early: Background | None = None
+               ) -> RenderOutcome:
         """Render what changed into a staging folder and publish it; on a template error
         nothing is published and the previous site stays.
 
         Where to stage: a first build (or one whose output no longer matches the cache)
         renders into a fresh folder; a rebuild with many pages to render, into the spare
         (see ``writer``), which is then swapped in; a smaller one, into a fresh folder
-        whose files are moved in under a journal."""
+        whose files are moved in under a journal. ``early``: the output folder and the
+        spare as listed at the start of the build (``writer.listings``), by a helper
+        process while this one read and indexed."""
         outcome = RenderOutcome()
         with OutputFolder(self.config.output_dir) as out:
             full = not self.previous or out.marker() != _marker(self.previous)
-            existing, odd = ({}, []) if full else out.scan()
+            listed, spare_listed = early.result() if early is not None else (None, None)
+            existing, odd = ({}, []) if full else (listed or out.scan())
             # a published file someone deleted (or replaced by a link) is made again
             previous = {k: v for k, v in self.previous.items() if k in existing}
             plan = self._plan(families, previous, {} if full else self._families())
@@ -170,7 +174,7 @@ class SiteRenderer:
             spare, staged = not full and len(plan.todo) > SMALL_CHANGE, {}
             if spare:
                 try:
-                    staged = out.use_spare(set(plan.outputs) | set(existing))
+                    staged = out.use_spare(set(plan.outputs) | set(existing), spare_listed)
                 except OSError:   # not ours to use (permissions ...): stage afresh
                     spare, out.staging = False, out.fresh
             put = replace_into if spare else write_into

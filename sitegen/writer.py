@@ -119,28 +119,9 @@ class OutputFolder:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def scan(self, folder: Path | None = None) -> tuple[dict[str, int], list[str]]:
-        """The output folder (or ``folder``) as it is: ``(regular files with their inode
-        numbers, other entries)``. Other entries (symbolic links, sockets ...) were not
-        made by sitegen and are to be removed. The inode numbers come with the folder
-        listing: no file is stat'ed."""
-        files: dict[str, int] = {}
-        odd: list[str] = []
-        stack = [(str(folder or self.output), "")]
-        while stack:
-            folder, prefix = stack.pop()
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    rel = prefix + entry.name
-                    if entry.is_symlink():
-                        odd.append(rel)
-                    elif entry.is_dir():
-                        stack.append((entry.path, rel + "/"))
-                    elif entry.is_file():
-                        files[rel] = entry.inode()
-                    else:
-                        odd.append(rel)
-        return files, sorted(odd)
+    def scan(self) -> tuple[dict[str, int], list[str]]:
+        """The output folder as it is (see :func:`scan_folder`)."""
+        return scan_folder(self.output)
 
     def link_from_output(self, rels: list[str]) -> None:
         """Hard-link published files into the staging folder (a full view for indexing, or
@@ -187,17 +168,20 @@ class OutputFolder:
             count += 1
         return count
 
-    def use_spare(self, keep: set[str]) -> dict[str, int]:
+    def use_spare(self, keep: set[str], listed: "Listing | None" = None) -> dict[str, int]:
         """Make the spare the staging folder (an empty one when there is none), holding
         only regular files named in ``keep`` (the outputs this build may have, and the
         published ones). Returns them with their inode numbers. Anything else in it
         (links, stray files, emptied folders) is deleted first, so nothing in it can
-        send a write elsewhere or stand where a folder must go."""
+        send a write elsewhere or stand where a folder must go. ``listed``: the spare as
+        :func:`scan_folder` found it earlier in this build, if it was a folder then."""
         spare = self.spare
         if spare.is_symlink() or (spare.exists() and not spare.is_dir()):
             spare.unlink()
+            listed = None
         spare.mkdir(exist_ok=True)
-        files, odd = self.scan(spare)
+        files, odd = listed if listed is not None else scan_folder(spare)
+        files = dict(files)
         stray = odd + [rel for rel in files if rel not in keep]
         for rel in stray:
             files.pop(rel, None)
@@ -366,6 +350,46 @@ def write_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None
         view = memoryview(data)
         while view:
             view = view[handle.write(view):]
+
+
+def scan_folder(folder: Path) -> tuple[dict[str, int], list[str]]:
+    """The files below ``folder``: ``(regular files with their inode numbers, other
+    entries)``. Other entries (symbolic links, sockets ...) were not made by sitegen and
+    are to be removed. The inode numbers come with the folder listing: no file is
+    stat'ed."""
+    files: dict[str, int] = {}
+    odd: list[str] = []
+    stack = [(str(folder), "")]
+    while stack:
+        current, prefix = stack.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_symlink():
+                    odd.append(rel)
+                elif entry.is_dir():
+                    stack.append((entry.path, rel + "/"))
+                elif entry.is_file():
+                    files[rel] = entry.inode()
+                else:
+                    odd.append(rel)
+    return files, sorted(odd)
+
+
+def listing(folder: Path) -> "Listing | None":
+    """:func:`scan_folder` of ``folder`` if it is a folder (not a link), else None."""
+    if folder.is_symlink() or not folder.is_dir():
+        return None
+    return scan_folder(folder)
+
+
+Listing = tuple[dict[str, int], list[str]]
+
+
+def listings(output: Path) -> tuple[Listing | None, Listing | None]:
+    """The output folder and its spare, each as :func:`listing` finds it."""
+    folder = OutputFolder(output)
+    return listing(folder.output), listing(folder.spare)
 
 
 def replace_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None) -> None:

@@ -317,3 +317,46 @@ def test_the_cache_forgets_bodies_no_page_has_any_more(site: Site, monkeypatch):
         assert live <= cached_bodies()
         assert len(cached_bodies()) <= len(live) + 3    # 12 versions were made
     assert "A body nobody edits." in site.read("2024/03/05/kept/index.html")
+
+
+def _pid_and(value):
+    import os
+    return os.getpid(), value
+
+
+def test_work_in_the_background_runs_in_a_helper_process_and_gives_its_result():
+    """The output folder is listed by a helper process while the build reads and indexes;
+    with one job (or no fork) it is listed in the build's own process, when needed."""
+    import multiprocessing
+    import os
+    from sitegen.parallel import Background
+    if "fork" in multiprocessing.get_all_start_methods():
+        pid, value = Background(_pid_and, {"a": 1}).result()
+        assert pid != os.getpid() and value == {"a": 1}
+    pid, value = Background(_pid_and, [2], enabled=False).result()
+    assert pid == os.getpid() and value == [2]
+    unused = Background(_pid_and, 3)
+    unused.close()                      # never asked for: ends without waiting on anyone
+
+
+def test_the_early_listing_of_the_output_is_the_one_the_build_uses(site: Site, monkeypatch):
+    """A rebuild takes its view of public/ (and of the spare) from the listing made at the
+    start: a page deleted from public/ before the build is made again, and a stray file
+    is removed, exactly as when the build lists the folder itself."""
+    from sitegen import writer
+    site.page("a.md", title="A", id="urn:a")
+    site.page("b.md", title="B", id="urn:b", date="2024-03-06")
+    assert site.run("build").code == 0
+    made = site.files()
+    calls = []
+    real = writer.listings
+    monkeypatch.setattr(writer, "listings", lambda output: calls.append(output) or real(output))
+    import sitegen.build
+    monkeypatch.setattr(sitegen.build, "listings", writer.listings)
+    (site.public / "2024/03/05/a/index.html").unlink()
+    (site.public / "stray.html").write_text("not ours")
+    site.page("b.md", title="B", id="urn:b", date="2024-03-06", body="Changed.")
+    assert site.run("build", "--jobs", "1").code == 0
+    assert calls, "the build did not list the output early"
+    assert (site.public / "2024/03/05/a/index.html").read_bytes() == made["2024/03/05/a/index.html"]
+    assert not (site.public / "stray.html").exists()

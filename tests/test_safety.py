@@ -241,7 +241,7 @@ def test_a_spare_that_cannot_be_used_is_passed_over(site: Site, tmp_path: Path, 
     stages in a fresh folder and moves its files in under the journal."""
     from sitegen import writer
 
-    def refuse(self, keep):
+    def refuse(self, keep, listed=None):
         raise PermissionError(13, "Permission denied", str(self.spare))
 
     story_site(site, {})
