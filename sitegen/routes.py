@@ -41,6 +41,7 @@ class _Routes:
     def __init__(self, index: SiteIndex, config: SiteConfig):
         self.index, self.config = index, config
         self._token_of = {id(a): _token(a) for a in index.articles}
+        self._day_crumbs: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def token(self, article: Article | None) -> str:
         """:func:`_token`, made once per article."""
@@ -101,13 +102,14 @@ class _Routes:
         canonical = (article.source_url if self.config.canonical == "source"
                      and article.source_url else None)
         day = urls.day_key(article.date)
-        breadcrumbs = [
-            (self.config.title, urls.home()),
-            (f"{article.date:%Y}", urls.year(day[:4])),
-            (f"{article.date:%B}", urls.month(day[:7])),
-            (str(article.date.day), urls.day(day)),
-            (article.title, url),
-        ]
+        crumbs = self._day_crumbs.get(day)
+        if crumbs is None:   # year, month and day: the same for every article of the day
+            crumbs = self._day_crumbs[day] = (
+                (f"{article.date:%Y}", urls.year(day[:4])),
+                (f"{article.date:%B}", urls.month(day[:7])),
+                (str(article.date.day), urls.day(day)),
+            )
+        breadcrumbs = [(self.config.title, urls.home()), *crumbs, (article.title, url)]
         return self.page(
             "article.html", url, article.title, description=article.summary,
             canonical=canonical, lastmod=article.updated or article.date, kind="article",

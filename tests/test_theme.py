@@ -88,6 +88,34 @@ def test_page_shell_has_landmarks_skip_link_and_no_foreign_resource(news: Site):
         assert all(a.get("type") == "application/ld+json" for a in scripts), rel   # no JS here
 
 
+def test_breadcrumbs_name_each_articles_own_year_month_and_day(site: Site):
+    """Articles of the same day share their year, month and day crumbs; an article of
+    another day has its own. Both the visible trail and the JSON-LD list say so."""
+    _news_site(site)
+    site.page("2024/03/fourth.md", title="Fourth story", date="2024-03-05T18:00:00+00:00",
+              id="urn:t:4", body="Same day as the second.")
+    site.page("2023/12/fifth.md", title="Fifth story", date="2023-12-31T23:00:00+00:00",
+              id="urn:t:5", body="Another year.")
+    assert site.run("build").code == 0
+    base = "https://example.org/news/"
+    expected = {
+        ARTICLE: ["Test News", "2024", "March", "5", "Second story"],
+        "2024/03/05/fourth-story/index.html": ["Test News", "2024", "March", "5", "Fourth story"],
+        "2023/12/31/fifth-story/index.html": ["Test News", "2023", "December", "31", "Fifth story"],
+    }
+    for rel, names in expected.items():
+        html = site.read(rel)
+        _, crumbs = _json_ld(html)
+        items = crumbs["itemListElement"]
+        assert [item["name"] for item in items] == names, rel
+        day = rel.rsplit("/", 2)[0]
+        assert [item["item"] for item in items] == [
+            base, f"{base}{day[:4]}/", f"{base}{day[:7]}/", f"{base}{day}/",
+            f"{base}{rel.removesuffix('index.html')}"], rel
+        trail = html.split('<nav class="breadcrumbs"', 1)[1].split("</nav>", 1)[0]
+        assert [part.split("<", 1)[0] for part in trail.split('">')[2:]] == names, rel
+
+
 def test_metadata_json_ld_open_graph_feeds_canonical(news: Site):
     html = news.read(ARTICLE)
     page = parse_html(html)
