@@ -31,11 +31,6 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
         raise
 
 
-def relative_posix(path: Path, start: Path) -> str:
-    """``path`` relative to ``start`` with forward slashes."""
-    return path.relative_to(start).as_posix()
-
-
 FileSig = tuple[int, int, int, int]   # size, mtime_ns, ctime_ns, inode
 RACY_NS = 2_000_000_000   # file times are coarse (a clock tick; 2 s on some file systems)
 

@@ -57,11 +57,12 @@ def unsafe_output(output: Path, root: Path, protected: list[Path]) -> Diagnostic
 
 
 class OutputFolder:
-    """A build's output: new files go to a staging folder beside the output folder, then
-    :meth:`publish` swaps the whole folder in (a full build) or :meth:`publish_changes`
-    moves just the changed files in (an incremental build).
+    """A build's output: new files go to a staging folder beside the output folder (a
+    fresh one, or the spare, :meth:`use_spare`), then :meth:`publish` swaps the whole
+    folder in (a full build, or a large rebuild staged in the spare) or
+    :meth:`publish_changes` moves just the changed files in (a small rebuild).
 
-    An incremental publish first writes a journal; if it is cut off, the next build rolls
+    A small rebuild's publish first writes a journal; if it is cut off, the next build rolls
     the journal forward before anything else, so the site ends up as the new build.
     """
 
@@ -72,7 +73,6 @@ class OutputFolder:
         self.spare = self.output.with_name(f"{prefix}-spare")
         self._old = self.output.with_name(f"{prefix}-old-{os.getpid()}")
         self.journal = self.output.with_name(f"{prefix}-journal.json")
-        self.written: set[str] = set()
 
     def __enter__(self) -> "OutputFolder":
         self.recover()
@@ -145,29 +145,6 @@ class OutputFolder:
             raise ValueError(f"unsafe output path {rel!r}")
         return pure
 
-    def target(self, rel: str) -> Path:
-        """Where ``rel`` goes in the staging folder."""
-        return self.staging.joinpath(*self.check(rel).parts)
-
-    def write(self, rel: str, data: bytes) -> None:
-        if rel in self.written:
-            raise FileExistsError(rel)
-        write_into(self.staging, rel, data)
-        self.written.add(rel)
-
-    def copy_static(self, source: Path, prefix: str) -> int:
-        """Copy a static folder under ``prefix``; later copies override earlier files.
-        Symbolic links are not followed out of the folder."""
-        count = 0
-        for path in static_files(source):
-            rel = f"{prefix}/{path.relative_to(source).as_posix()}"
-            target = self.target(rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-            self.written.add(rel)
-            count += 1
-        return count
-
     def use_spare(self, keep: set[str], listed: "Listing | None" = None) -> dict[str, int]:
         """Make the spare the staging folder (an empty one when there is none), holding
         only regular files named in ``keep`` (the outputs this build may have, and the
@@ -181,7 +158,6 @@ class OutputFolder:
             listed = None
         spare.mkdir(exist_ok=True)
         files, odd = listed if listed is not None else scan_folder(spare)
-        files = dict(files)
         stray = odd + [rel for rel in files if rel not in keep]
         for rel in stray:
             files.pop(rel, None)
