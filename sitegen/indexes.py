@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from dataclasses import replace
 from typing import Iterable, Mapping, Sequence
 
 from . import urls
@@ -177,3 +178,52 @@ def build_index(articles: Iterable[Article], topics: Mapping[str, Topic],
         related=related,
         related_memo=(key, positions, signatures),
     )
+
+
+def structure(article: Article) -> tuple:
+    """What of an article shapes the site besides its own pages: where it is listed and
+    in which order (id, date, topics, source), its URL (slug), what the lists, the
+    directories, the archive and the sitemap say of it (updated, the source's name and
+    home). Articles with the same structure give indexes of the same shape."""
+    return (article.id, article.date, article.slug, article.updated, article.topics,
+            article.source, article.source_slug, article.source_url, article.draft,
+            article.path)
+
+
+def patch_index(index: SiteIndex, replacements: Mapping[str, Article]) -> SiteIndex:
+    """``index`` with some of its articles (by id) replaced by new versions of the same
+    :func:`structure`: what :func:`build_index` gives for the new articles, without
+    grouping them all again."""
+    if not replacements:
+        return index
+    old = [a for a in index.articles if a.id in replacements]
+    if len(old) != len(replacements) or any(
+            structure(a) != structure(replacements[a.id]) for a in old):
+        raise ValueError("patch_index replaces articles by others of the same structure")
+
+    def swap(items: tuple[Article, ...]) -> tuple[Article, ...]:
+        return tuple(replacements.get(a.id, a) for a in items)
+
+    def groups(mapping: Mapping[str, tuple[Article, ...]], keys: set) -> dict:
+        return {k: swap(v) if k in keys else v for k, v in mapping.items()}
+
+    days = {urls.day_key(a.date) for a in old}
+    previous, newer = dict(index.previous), dict(index.next)
+    for a in old:
+        new = replacements[a.id]
+        if a.id in index.next:       # the newer one's previous article is this one
+            previous[index.next[a.id].id] = new
+        if a.id in index.previous:   # and the older one's next
+            newer[index.previous[a.id].id] = new
+    ids = set(replacements)
+    related = {k: swap(r) if any(o.id in ids for o in r) else r
+               for k, r in index.related.items()}
+    return replace(
+        index,
+        articles=swap(index.articles),
+        by_topic=groups(index.by_topic, {t for a in old for t in a.topics}),
+        by_source=groups(index.by_source, {a.source_slug for a in old}),
+        by_year=groups(index.by_year, {d[:4] for d in days}),
+        by_month=groups(index.by_month, {d[:7] for d in days}),
+        by_day=groups(index.by_day, days),
+        previous=previous, next=newer, related=related)

@@ -2,6 +2,11 @@
 
 Each job carries the template, its site-relative URL, its output path and the
 page-specific context of the theme's contract (see README, "Themes").
+
+With a *focus* (some articles' ids), only the families whose pages show one of those
+articles are made: all that can change when those articles change and the site's
+structure does not (``indexes.structure``). A family's key covers the versions of the
+articles it shows and otherwise only the structure, so every other family keeps its key.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 from . import urls
 from .dates import human
@@ -38,8 +43,12 @@ def _token(article: Article | None) -> str:
 class _Routes:
     """Builds the job families of one site; holds only the config and the index."""
 
-    def __init__(self, index: SiteIndex, config: SiteConfig):
+    def __init__(self, index: SiteIndex, config: SiteConfig,
+                 focus: Collection[str] | None = None):
         self.index, self.config = index, config
+        self.focus = frozenset(focus) if focus is not None else None
+        self.focused = ([a for a in index.articles if a.id in self.focus]
+                        if self.focus is not None else [])
         self._token_of = {id(a): _token(a) for a in index.articles}
         self._day_crumbs: dict[str, tuple[tuple[str, str], ...]] = {}
 
@@ -61,7 +70,13 @@ class _Routes:
         number, the page count and ``shared_key`` (what the shared ``context`` is made
         of), so an edit re-makes only the pages showing the edited article."""
         families = []
-        for pager in paginate(items, self.config.per_page, url_of):
+        numbers = None
+        if self.focus is not None:
+            numbers = {n // self.config.per_page + 1 for n, a in enumerate(items)
+                       if a.id in self.focus}
+            if not numbers:
+                return []
+        for pager in paginate(items, self.config.per_page, url_of, numbers):
             key = _digest(name, str(pager.number), str(pager.total), shared_key,
                           self.tokens(pager.items))
 
@@ -119,7 +134,14 @@ class _Routes:
     def articles(self) -> list[Family]:
         families = []
         older, newer, related = self.index.previous, self.index.next, self.index.related
-        for a in self.index.articles:
+        chosen = self.index.articles
+        if self.focus is not None:   # the focus, their neighbours, who relates to them
+            ids = set(self.focus)
+            for a in self.focused:
+                ids.update(n.id for n in (older.get(a.id), newer.get(a.id)) if n is not None)
+            ids.update(i for i, r in related.items() if any(o.id in self.focus for o in r))
+            chosen = [a for a in self.index.articles if a.id in ids]
+        for a in chosen:
             p, n, r = older.get(a.id), newer.get(a.id), related.get(a.id, ())
             key = _digest(self.token(a), self.token(p), self.token(n), self.tokens(r))
             families.append(Family(
@@ -138,8 +160,12 @@ class _Routes:
             for k, v in below.items():   # sorted keys: children come in order
                 children_of[period].setdefault(k.rpartition("/")[0], []).append(
                     (_child_label(k, period), url_of_child(k), len(v)))
+        days = {urls.day_key(a.date) for a in self.focused}
+        wanted = {"year": {d[:4] for d in days}, "month": {d[:7] for d in days}, "day": days}
         for period, groups_by_key, fmt, url_of in groups:
             for key, items in groups_by_key.items():
+                if self.focus is not None and key not in wanted[period]:
+                    continue
                 title = human(items[0].date, fmt)
                 children = children_of.get(period, {}).get(key, [])
                 parent = None if period == "year" else (
@@ -156,6 +182,7 @@ class _Routes:
         return _lastmod(self.index.articles[:1])
 
     def archive(self) -> Family:
+        """The archive: its years and months with their counts (structure only)."""
         years = []
         for year in sorted(self.index.by_year, reverse=True):
             counts = {k: len(v) for k, v in self.index.by_month.items() if k.startswith(year)}
@@ -178,7 +205,11 @@ class _Routes:
                          key=lambda e: (e[0].name.casefold(), e[0].slug))
         lastmod = self._newest()
         directory = urls.topics() if kind == "topics" else urls.sources()
-        families = [Family(
+        if self.focus is not None:   # the directory shows structure only
+            shown = {s for a in self.focused
+                     for s in (a.topics if kind == "topics" else [a.source_slug])}
+            entries = [e for e in entries if e[0].slug in shown]
+        families = [] if self.focus is not None else [Family(
             kind, _digest(kind, repr([(t.slug, n) for t, n in entries]), repr(lastmod)),
             lambda: [self.page(f"{kind}.html", directory, "Topics" if kind == "topics"
                                else "Sources", entries=entries, lastmod=lastmod)],
@@ -196,6 +227,8 @@ class _Routes:
                 repr((description, extra)), description=description, section_feeds=feeds,
                 **{singular: thing}, **extra)
             latest = items[:self.config.feeds.limit]
+            if self.focus is not None and not any(a.id in self.focus for a in latest):
+                continue
             families.append(Family(
                 f"{singular}-feeds:{thing.slug}",
                 _digest(kind, thing.slug, description, self.tokens(latest)),
@@ -204,11 +237,13 @@ class _Routes:
                           latest, self.config.feeds.limit, self.config.feeds.full_content)))
         return families
 
-    def site_feeds(self) -> Family:
+    def site_feeds(self) -> list[Family]:
         items = self.index.articles[:self.config.feeds.limit]
-        return Family("feeds", _digest("feeds", self.tokens(items)), lambda: feed_jobs(
+        if self.focus is not None and not any(a.id in self.focus for a in items):
+            return []
+        return [Family("feeds", _digest("feeds", self.tokens(items)), lambda: feed_jobs(
             self.config.title, self.config.description or self.config.title, "", urls.home(),
-            items, self.config.feeds.limit, self.config.feeds.full_content))
+            items, self.config.feeds.limit, self.config.feeds.full_content))]
 
     def search(self) -> list[Family]:
         """The search page (the Pagefind UI), when search is on. Not in the sitemap."""
@@ -251,12 +286,17 @@ def _source_home(items: Sequence[Article]) -> str | None:
     return None
 
 
-def site_families(index: SiteIndex, config: SiteConfig) -> list[Family]:
-    """Every job family of the site, in a stable order."""
-    routes = _Routes(index, config)
+def site_families(index: SiteIndex, config: SiteConfig,
+                  focus: Collection[str] | None = None) -> list[Family]:
+    """Every job family of the site, in a stable order; with a ``focus`` (article ids),
+    only those showing one of them (see above)."""
+    routes = _Routes(index, config, focus)
+    if focus is not None:
+        return [*routes.home(), *routes.articles(), *routes.dates(),
+                *routes.sections("topics"), *routes.sections("sources"), *routes.site_feeds()]
     pages = [*routes.home(), *routes.articles(), *routes.dates(), routes.archive(),
              *routes.sections("topics"), *routes.sections("sources")]
-    return [*pages, *routes.search(), routes.site_feeds(), routes.extras(pages)]
+    return [*pages, *routes.search(), *routes.site_feeds(), routes.extras(pages)]
 
 
 def site_jobs(index: SiteIndex, config: SiteConfig) -> list[RenderJob]:

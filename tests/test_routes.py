@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from sitegen.config import default_config
-from sitegen.indexes import build_index
+from sitegen.indexes import build_index, patch_index, structure
 from sitegen.model import Article, Topic
-from sitegen.routes import site_jobs
+from sitegen.routes import site_families, site_jobs
 
 START = datetime(2023, 12, 30, 12, tzinfo=timezone.utc)
 TOPICS = {"world": Topic("world", "World"), "economy": Topic("economy", "Economy")}
@@ -143,3 +143,67 @@ def test_related_articles_worked_out_again_in_part_equal_a_fresh_answer(seed: in
         fresh = build_index(articles, TOPICS)
         assert patched.related == fresh.related and patched.related_memo == fresh.related_memo
         index = patched
+
+
+def _random_site(rng, count: int) -> list[Article]:
+    names = ["world", "economy", "health"]
+    return [replace(article(n, tuple(rng.sample(names, rng.randint(0, 2))),
+                            rng.choice(["Wire", "Daily", None])),
+                    date=START + timedelta(days=rng.randint(0, 40), hours=rng.randint(0, 3)),
+                    digest=f"v0-{n}")
+            for n in range(count)]
+
+
+def _edit(rng, a: Article) -> Article:
+    """A new version of ``a`` with the same structure: another file, title, summary."""
+    return replace(a, title=f"{a.title} {rng.random():.3f}", summary="Changed.",
+                   digest=f"{a.digest}+", reading_minutes=a.reading_minutes + 1)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_patched_index_equals_a_fresh_one(seed: int):
+    import random
+    rng = random.Random(seed)
+    articles = _random_site(rng, rng.randint(1, 120))
+    index = build_index(articles, TOPICS)
+    for _ in range(4):
+        chosen = rng.sample(range(len(articles)), min(len(articles), rng.choice([1, 2, 7])))
+        new = {}
+        for n in chosen:
+            articles[n] = new[articles[n].id] = _edit(rng, articles[n])
+        index = patch_index(index, new)
+        assert index == build_index(articles, TOPICS)
+    with pytest.raises(ValueError):   # another structure is not patched in
+        patch_index(index, {articles[0].id: replace(articles[0], topics=("other",))})
+    assert structure(articles[0]) != structure(replace(articles[0], slug="moved"))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_focused_families_are_exactly_those_an_edit_changes(seed: int):
+    """With a focus on edited articles, the families made are those of the whole site
+    whose key the edit changed (or that show the edited articles), with the same keys and
+    the same jobs; every other family of the whole site kept its key."""
+    import random
+    rng = random.Random(seed)
+    config = replace(default_config(Path("/tmp/site")), per_page=rng.choice([2, 3, 20]))
+    articles = _random_site(rng, rng.randint(1, 90))
+    before = {f.name: f for f in site_families(build_index(articles, TOPICS), config)}
+    chosen = rng.sample(range(len(articles)), min(len(articles), rng.choice([1, 1, 3])))
+    for n in chosen:
+        articles[n] = _edit(rng, articles[n])
+    index = build_index(articles, TOPICS)
+    after = {f.name: f for f in site_families(index, config)}
+    focused = {f.name: f for f in
+               site_families(index, config, [articles[n].id for n in chosen])}
+    assert set(after) == set(before)
+    changed = {name for name in after if after[name].key != before[name].key}
+    assert changed <= set(focused)
+    assert {name for name in focused if name.startswith("article:")} >= {
+        f"article:{articles[n].id}" for n in chosen}
+    for name, family in focused.items():
+        assert family.key == after[name].key
+        assert [(j.output, j.context) for j in family.make()] == \
+            [(j.output, j.context) for j in after[name].make()]
+    unchanged_shown = set(focused) - changed
+    assert all(name.startswith(("home", "article", "day", "month", "year", "topic", "source",
+                                "feeds")) for name in unchanged_shown)
