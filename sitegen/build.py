@@ -15,6 +15,7 @@ from .indexes import build_index
 from .lock import build_lock
 from .model import BuildResult
 from .parallel import Background, default_jobs
+from .quick import quick_rebuild, remember_content
 from .reader import PageRecord, ReadResult, read_content
 from .render import SiteRenderer, convert_bodies, output_intact
 from .routes import site_families
@@ -153,9 +154,15 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
                            removed=0, imported=0, rendered=0, changed=(),
                            stages=tuple(stages.spent))
         stages.done("check inputs")
-        result = _full_pipeline(config, cache, do_import, jobs, stages, inputs)
+        result = quick_rebuild(config, cache, inputs, last, do_import, jobs, stages)
+        if result is None:
+            cache.set_last_build(config.output_dir, None)   # until this build is complete
+            result = _full_pipeline(config, cache, do_import, jobs, stages, inputs)
+        else:
+            result = replace(result, seconds=time.perf_counter() - started,
+                             stages=tuple(stages.spent))
         cache.set_last_build(config.output_dir,
-                             (inputs.digest, result) if result.built else None)
+                             (inputs.digest, result, inputs.parts) if result.built else None)
         return result
     finally:
         cache.close()
@@ -186,13 +193,14 @@ def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
     index = build_index(content.read.articles, content.read.topics, remembered)
     if index.related_memo != remembered:
         cache.store("related", index.related_memo)
+    remember_content(cache, config, content.read.record_keys, index)
     stages.done("index")
     convert_bodies(index.articles, cache, jobs, config)
     stages.done("convert bodies")
     theme = Theme(config, index.topics, index.sources)
     families = site_families(index, config)
     stages.done("job families")
-    outcome = SiteRenderer(config, theme, cache, jobs).render(families, early)
+    outcome = SiteRenderer(config, theme, cache, jobs).render(families, early.result())
     stages.done("render and publish")
     report.extend(outcome.diagnostics)
     kinds = list(outcome.outputs.values())

@@ -115,17 +115,50 @@ class BuildCache:
         if not added and not gone:
             return
         self.memory.values["records*"] = {key: records[key] for key in used}
+        self._write_records({k: light(records[k]) for k in added}, gone,
+                            lambda: {k: light(records[k]) for k in sorted(used)}, body_of)
+
+    def swap_records(self, added: dict[str, object], gone: Iterable[str],
+                     body_of=lambda record: None) -> None:
+        """Keep the records ``added`` (as the cache is to hold them) and forget those of
+        the ``gone`` keys, without loading the others (a quick rebuild's few), unless it
+        is time to write the blob again (see :meth:`keep_records`)."""
+        gone = {key for key in gone if key not in added}
+        if not added and not gone:
+            return
+        found = self.memory.values.get("records*")
+        if found is not None:
+            found = {k: v for k, v in found.items() if k not in gone}
+            found.update(added)
+            self.memory.values["records*"] = found
+
+        def everything() -> dict[str, object]:
+            kept = {k: v for k, v in self.records().items() if k not in gone}
+            kept.update(added)
+            self.memory.values["records*"] = kept
+            return dict(sorted(kept.items()))
+
+        self._write_records(added, gone, everything, body_of)
+
+    def _write_records(self, added: dict[str, object], gone: Iterable[str], everything,
+                       body_of) -> None:
+        """Write a few record changes as rows, or, when they add up, ``everything()`` as
+        the blob, forgetting the rendered bodies no record has."""
         pending = self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+        gone = list(gone)
+        if pending + len(added) + len(gone) > COMPACT_AFTER:
+            records = everything()
+            self._will_write()
+            with self._transaction():
+                self.db.execute("DELETE FROM records")
+                self.store("records", records)
+                self.memory.values.pop("records", None)
+                self._prune_html({body_of(record) for record in records.values()})
+            return
         self._will_write()
         with self._transaction():
-            if pending + len(added) + len(gone) > COMPACT_AFTER:
-                self.db.execute("DELETE FROM records")
-                self.store("records", {key: light(records[key]) for key in sorted(used)})
-                self.memory.values.pop("records", None)
-                self._prune_html({body_of(records[key]) for key in used})
-                return
             self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", [
-                *[(k, pickle.dumps(light(records[k]), pickle.HIGHEST_PROTOCOL)) for k in added],
+                *[(k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in added.items()],
                 *[(k, None) for k in gone]])
 
     # named values -------------------------------------------------------------------------

@@ -25,12 +25,13 @@ from .errors import Diagnostic, error
 from .fingerprint import Fingerprinter, site_key
 from .markup import Markup
 from .model import Article, Family, RenderJob
-from .parallel import Background, parallel_map
+from .parallel import parallel_map
 from .reader import body_of
 from .search import BUNDLE_DIR, build_search_index
 from .templatedeps import TemplateDeps
 from .theme import BUILTIN_TEMPLATES, Theme, template_error
-from .writer import MARKER, OutputFolder, replace_into, static_files, write_into
+from .writer import (MARKER, Listing, OutputFolder, replace_into, static_files,
+                     write_into)
 
 Manifest = dict[str, tuple[str, str]]   # output path -> (job fingerprint, content hash)
 SMALL_CHANGE = 64   # more pages to render than this: stage in the spare, swap folders
@@ -79,14 +80,16 @@ def _marker(manifest: Manifest) -> str:
             f"build {digest.hexdigest()}\n")
 
 
-def output_intact(config: SiteConfig, cache: BuildCache) -> bool:
-    """Whether the output folder holds exactly what the last build published."""
+def output_intact(config: SiteConfig, cache: BuildCache,
+                  listed: tuple[dict[str, int], list[str]] | None = None) -> bool:
+    """Whether the output folder holds exactly what the last build published (as
+    ``listed``, :func:`writer.listing`, if given; else as listed now)."""
     manifest = cache.manifest(config.output_dir)
     out = OutputFolder(config.output_dir)
     out.recover()    # finish or clean up after a build that was killed
     if not manifest or out.journal.exists() or out.marker() != _marker(manifest):
         return False
-    files, odd = out.scan()
+    files, odd = listed if listed is not None else out.scan()
     bundle = {f for f in files if f.startswith(BUNDLE_DIR + "/")}
     if bundle and not config.search:
         return False
@@ -148,25 +151,32 @@ class SiteRenderer:
                 keys.update(a.body_key for a in job.context["feed"].items)
         return keys
 
-    def render(self, families: Sequence[Family], early: Background | None = None
-               ) -> RenderOutcome:
+    def render(self, families: Sequence[Family],
+               listed: tuple[Listing | None, Listing | None] = (None, None),
+               partial: bool = False) -> RenderOutcome:
         """Render what changed into a staging folder and publish it; on a template error
         nothing is published and the previous site stays.
 
         Where to stage: a first build (or one whose output no longer matches the cache)
         renders into a fresh folder; a rebuild with many pages to render, into the spare
         (see ``writer``), which is then swapped in; a smaller one, into a fresh folder
-        whose files are moved in under a journal. ``early``: the output folder and the
+        whose files are moved in under a journal. ``listed``: the output folder and the
         spare as listed at the start of the build (``writer.listings``), by a helper
-        process while this one read and indexed."""
+        process while this one read and indexed (None: list them here).
+
+        ``partial``: ``families`` are only those that may have changed (``routes``, with a
+        focus); every other family of the last build keeps its outputs, which must all be
+        in place (``output_intact``)."""
         outcome = RenderOutcome()
         with OutputFolder(self.config.output_dir) as out:
             full = not self.previous or out.marker() != _marker(self.previous)
-            listed, spare_listed = early.result() if early is not None else (None, None)
-            existing, odd = ({}, []) if full else (listed or out.scan())
+            if partial and full:
+                raise ValueError("a partial render needs the last build's output in place")
+            listed_output, spare_listed = listed
+            existing, odd = ({}, []) if full else (listed_output or out.scan())
             # a published file someone deleted (or replaced by a link) is made again
             previous = {k: v for k, v in self.previous.items() if k in existing}
-            plan = self._plan(families, previous, {} if full else self._families())
+            plan = self._plan(families, previous, {} if full else self._families(), partial)
             outcome.outputs = plan.outputs
             outcome.diagnostics = plan.clashes
             if outcome.diagnostics:
@@ -198,20 +208,18 @@ class SiteRenderer:
         return self.cache.load(f"families:{self.config.output_dir}") or {}
 
     def _plan(self, families: Sequence[Family], previous: Manifest,
-              before: FamilyState) -> _Plan:
+              before: FamilyState, partial: bool = False) -> _Plan:
         """Keep the outputs of every family whose inputs and templates are as they were
         (without making its jobs); make the others' jobs, to be fingerprinted and, where
-        that changed, rendered."""
+        that changed, rendered. ``partial``: the families of ``before`` not given are
+        kept too."""
         plan = _Plan()
         for family in families:
             key = f"{self.site}/{family.key}"
             old = before.get(family.name)
             if (old is not None and old[0] == key and all(o in previous for o, _ in old[1])
                     and self.templates.digest_of(old[2]) == old[3]):
-                plan.families[family.name] = old
-                for output, kind in old[1]:
-                    self._claim(plan, output, kind)
-                    plan.manifest[output] = previous[output]
+                self._keep(plan, family.name, old, previous)
                 continue
             jobs = family.make()
             names = tuple(sorted({job.template for job in jobs}))
@@ -220,7 +228,18 @@ class SiteRenderer:
             for job in jobs:
                 self._claim(plan, job.output, job.kind)
                 plan.todo.append(job)
+        if partial:
+            for name, old in before.items():
+                if name not in plan.families:
+                    self._keep(plan, name, old, previous)
         return plan
+
+    def _keep(self, plan: _Plan, name: str, old, previous: Manifest) -> None:
+        """Keep a family's state and outputs as the last build published them."""
+        plan.families[name] = old
+        for output, kind in old[1]:
+            self._claim(plan, output, kind)
+            plan.manifest[output] = previous[output]
 
     @staticmethod
     def _claim(plan: _Plan, output: str, kind: str) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import os
 import stat
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -26,11 +26,14 @@ broken symbolic link."""
 @dataclass(frozen=True)
 class Snapshot:
     """The digest of the inputs' metadata, and the files found under each folder walked,
-    as of ``taken_ns``."""
+    as of ``taken_ns``. ``parts`` holds the digest of each folder's metadata (by path),
+    of the single files (``"files"``) and of the settings (``"settings"``): what changed
+    between two snapshots, at a glance."""
 
     digest: str
     folders: dict[str, Stats]
     taken_ns: int
+    parts: dict[str, str] = field(default_factory=dict)
 
     def under(self, folder: Path) -> Stats | None:
         """The files below ``folder``, or None when it was not walked."""
@@ -70,15 +73,22 @@ def take_snapshot(settings: str, folders: Iterable[Path], files: Iterable[Path])
     """Digest of ``settings`` (the configuration, options) and the metadata of every file
     under ``folders`` and of ``files``, with the stat of each file under ``folders``."""
     taken = time.time_ns()
-    digest = hashlib.blake2b(f"{__version__}\0{settings}\n".encode(), digest_size=16)
+    parts = {"settings": _hex(f"{__version__}\0{settings}\n".encode())}
     found: dict[str, Stats] = {}
     for folder in folders:
-        digest.update(f"D{folder}\n".encode())
+        digest = hashlib.blake2b(f"D{folder}\n".encode(), digest_size=16)
         _walk(folder, digest, found.setdefault(str(folder), {}))
+        parts[str(folder)] = digest.hexdigest()
+    digest = hashlib.blake2b(b"F", digest_size=16)
     for path in files:
         try:
             info = path.stat()
             digest.update(f"F{path}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n".encode())
         except OSError:
             digest.update(f"F{path}\0missing\n".encode())
-    return Snapshot(digest.hexdigest(), found, taken)
+    parts["files"] = digest.hexdigest()
+    return Snapshot(_hex(repr(sorted(parts.items())).encode()), found, taken, parts)
+
+
+def _hex(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()

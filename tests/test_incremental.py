@@ -61,8 +61,9 @@ class Editor:
 
     def step(self) -> str:
         rng, site = self.rng, self.site
-        action = rng.choice(["new", "new", "body", "title", "date", "topics", "delete", "rename",
-                             "draft", "broken", "template", "css", "per_page", "seed"])
+        action = rng.choice(["new", "new", "body", "body", "title", "date", "topics", "delete",
+                             "rename", "draft", "broken", "template", "css", "per_page", "seed",
+                             "summary", "touch"])
         pages = self.pages()
         if action == "new" or not pages:
             self.new_page()
@@ -70,6 +71,11 @@ class Editor:
             page = rng.choice(pages)
             page.write_text(page.read_text(encoding="utf-8") + f"\nMore {rng.random()}.\n",
                             encoding="utf-8")
+        elif action == "summary":   # the same structure: a quick rebuild
+            self.edit("---\n\n", f"summary: Now {rng.randint(0, 99)}\n---\n\n")
+        elif action == "touch":
+            page = rng.choice(pages)
+            page.write_bytes(page.read_bytes())
         elif action == "title":
             self.edit("title: 'Story", f"title: 'Changed {rng.randint(0, 99)}")
         elif action == "date":
@@ -144,3 +150,49 @@ def test_random_edits_always_match_a_clean_build(site: Site, seed: int, staging:
     assert site.files() == clean_build(site, editor.per_page), history
     if staging == "spare":
         assert (site.root / ".public.sitegen-spare").is_dir()
+
+
+def test_edits_that_keep_the_structure_rebuild_quickly_and_match_a_clean_build(site: Site):
+    """Body, summary and title edits (of pages with a fixed slug), and files saved again
+    unchanged, keep the site's structure: the rebuild patches the last index and renders
+    only the pages showing the edited articles (the "quick" stages). Any other change,
+    or an edit of a page with a problem, takes the full build. Both match a clean build."""
+    rng = random.Random(7)
+    editor = Editor(site, rng)
+    editor.configure(3)
+    for _ in range(14):
+        editor.new_page()
+    site.page("a/warned.md", title="Warned", date="2024-02-02", id="urn:w",
+              source_url="ftp://example.org/w")
+    assert site.run("build", "-q").code == 0
+
+    def build(expect_quick: bool) -> None:
+        result = site.run("build", "--timings")
+        assert result.code == 0 and result.err.count("not an http(s) URL") == 1, result.err
+        assert ("quick: check" in result.out) is expect_quick, result.out
+        assert site.files() == clean_build(site, editor.per_page)
+
+    pages = [p for p in editor.pages() if "warned" not in p.name]
+    for step in range(10):
+        chosen = rng.sample(pages, rng.choice([1, 1, 2]))
+        for page in chosen:
+            text = page.read_text(encoding="utf-8")
+            kind = rng.choice(["body", "summary", "title", "touch"])
+            if kind == "body":
+                text += f"\nMore *{step}*.\n"
+            elif kind == "summary":
+                text = text.replace("---\n\n", f"summary: Step {step}\n---\n\n", 1)
+            elif kind == "title" and "slug: fixed" in text:
+                text = text.replace("title: 'Story", f"title: 'Step {step} story", 1)
+            page.write_text(text, encoding="utf-8")
+        build(expect_quick=True)
+    assert "Step" in "".join(site.read(p) for p in site.files() if p.endswith(".html"))
+    page = rng.choice(pages)
+    page.write_text(page.read_text(encoding="utf-8").replace("topics: [", "topics: [health, ", 1),
+                    encoding="utf-8")
+    build(expect_quick=False)     # another structure
+    warned = site.root / "content/a/warned.md"
+    warned.write_text(warned.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    build(expect_quick=False)     # its warning is reported again by a full build
+    site.page("b/new.md", title="New", date="2024-03-03", id="urn:new")
+    build(expect_quick=False)     # a new page
