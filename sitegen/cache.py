@@ -25,7 +25,8 @@ from .markup import SETTINGS_KEY
 
 FILE_NAME = "build.sqlite"
 COMPACT_AFTER = 500   # record changes kept as rows before the blob is rewritten
-LAYOUT = 3   # bump when what the cache keeps changes shape
+LAYOUT = 4   # bump when what the cache keeps changes shape
+ROWS_AFTER = 2000   # changes of a named table kept as rows before it is written whole
 _SCHEMA = f"{__version__}|{SETTINGS_KEY}|{pickle.HIGHEST_PROTOCOL}|{LAYOUT}"
 
 
@@ -74,14 +75,17 @@ class BuildCache:
             db.executescript(
                 "CREATE TABLE IF NOT EXISTS kv (name TEXT PRIMARY KEY, value BLOB);"
                 "CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value TEXT);"
-                "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value BLOB);")
+                "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value BLOB);"
+                "CREATE TABLE IF NOT EXISTS kvrows (name TEXT, key TEXT, value BLOB,"
+                " PRIMARY KEY (name, key));")
             row = db.execute("SELECT value FROM kv WHERE name='schema'").fetchone()
         except sqlite3.DatabaseError:   # not a cache file any more: start afresh
             if self.path is not None:
                 self.path.unlink(missing_ok=True)
             return self._open()
         if row is None or row[0] != _SCHEMA:
-            db.executescript("DELETE FROM kv; DELETE FROM html; DELETE FROM records;")
+            db.executescript("DELETE FROM kv; DELETE FROM html; DELETE FROM records;"
+                             "DELETE FROM kvrows;")
             db.execute("INSERT INTO kv VALUES ('schema', ?)", (_SCHEMA,))
             self.memory.values.clear()
         return db
@@ -170,20 +174,55 @@ class BuildCache:
         row = self.db.execute("SELECT value FROM kv WHERE name=?", (name,)).fetchone()
         try:
             value = pickle.loads(row[0]) if row else None
+            if isinstance(value, dict):   # and the changes made since, as rows
+                for key, change in self.db.execute(
+                        "SELECT key, value FROM kvrows WHERE name=?", (name,)):
+                    if change is None:
+                        value.pop(key, None)
+                    else:
+                        value[key] = pickle.loads(change)
         except Exception:   # from an incompatible build: as if never stored
             value = None
         self.memory.values[name] = value
         return value
 
     def store(self, name: str, value) -> None:
-        """Keep ``value`` (None forgets it)."""
+        """Keep ``value`` (None forgets it). A table (a dict with text keys) that was
+        loaded or stored before and changed in a few entries is kept by writing just
+        those, as rows, until they add up."""
         self._will_write()
+        old = self.memory.values.get(name)
         self.memory.values[name] = value
-        if value is None:
-            self.db.execute("DELETE FROM kv WHERE name=?", (name,))
-        else:
-            self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)",
-                            (name, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+        if isinstance(value, dict) and isinstance(old, dict) and self._store_changes(
+                name, old, value):
+            return
+        with self._transaction():
+            self.db.execute("DELETE FROM kvrows WHERE name=?", (name,))
+            if value is None:
+                self.db.execute("DELETE FROM kv WHERE name=?", (name,))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)",
+                                (name, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+
+    def _store_changes(self, name: str, old: dict, new: dict) -> bool:
+        """Write the entries of ``new`` that differ from ``old`` as rows; False when they
+        are too many (or a key is not text) and the whole table is to be written."""
+        missing = object()
+        changed = [(k, v) for k, v in new.items() if old.get(k, missing) != v]
+        removed = [k for k in old if k not in new] if len(old) + len(changed) != len(new) \
+            else []
+        if len(changed) + len(removed) > ROWS_AFTER // 4 or not all(
+                type(k) is str for k, _ in changed) or not all(type(k) is str for k in removed):
+            return False
+        pending = self.db.execute("SELECT COUNT(*) FROM kvrows WHERE name=?", (name,)
+                                  ).fetchone()[0]
+        if pending + len(changed) + len(removed) > ROWS_AFTER:
+            return False
+        with self._transaction():
+            self.db.executemany("INSERT OR REPLACE INTO kvrows VALUES (?, ?, ?)", [
+                *[(name, k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in changed],
+                *[(name, k, None) for k in removed]])
+        return True
 
     # rendered bodies --------------------------------------------------------------------
     def html_keys(self) -> set[str]:
@@ -232,8 +271,15 @@ class BuildCache:
         the ``output`` folder."""
         return self.load(f"manifest:{output}") or {}
 
-    def set_manifest(self, output: Path, manifest: dict[str, tuple[str, str]]) -> None:
-        self.store(f"manifest:{output}", manifest)
+    def marker(self, output: Path) -> str | None:
+        """The marker text that build wrote into the ``output`` folder."""
+        return self.load(f"marker:{output}")
+
+    def set_manifest(self, output: Path, manifest: dict[str, tuple[str, str]],
+                     marker: str) -> None:
+        with self._transaction():
+            self.store(f"manifest:{output}", manifest)
+            self.store(f"marker:{output}", marker)
 
     def last_build(self, output: Path):
         """``(inputs digest, BuildResult)`` of the last successful build into ``output``."""
@@ -247,11 +293,17 @@ class BuildCache:
 
 
 class _Transaction:
+    """BEGIN ... COMMIT (ROLLBACK on an exception); inside another one, part of it."""
+
     def __init__(self, db: sqlite3.Connection):
         self.db = db
+        self.began = False
 
     def __enter__(self):
-        self.db.execute("BEGIN")
+        self.began = not self.db.in_transaction
+        if self.began:
+            self.db.execute("BEGIN")
 
     def __exit__(self, exc_type, *_):
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if self.began:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")

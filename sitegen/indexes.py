@@ -190,22 +190,56 @@ def structure(article: Article) -> tuple:
             article.path)
 
 
+def _position(items: Sequence[Article], article: Article) -> int | None:
+    """Where ``article`` (by id) stands in a list of the index (newest first, as
+    :func:`newest_first`), found by halving; None if it is not there."""
+    key, lo, hi = (article.date, article.id), 0, len(items)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if (items[mid].date, items[mid].id) > key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < len(items) and items[lo].id == article.id else None
+
+
+def related_to(index: SiteIndex, article: Article) -> set[str]:
+    """The ids of the articles whose related articles include ``article``. Related
+    articles are found within a window of each list an article is on, so only the
+    articles within that window of ``article`` on its own lists can have it."""
+    near: set[str] = set()
+    lists = [index.by_topic.get(t, ()) for t in article.topics]
+    lists.append(index.by_source.get(article.source_slug, ()) if article.source_slug else ())
+    for items in lists:
+        at = _position(items, article)
+        if at is not None:
+            near.update(a.id for a in items[max(0, at - _RELATED_WINDOW):at + _RELATED_WINDOW + 1])
+    return {ident for ident in near
+            if any(o.id == article.id for o in index.related.get(ident, ()))}
+
+
 def patch_index(index: SiteIndex, replacements: Mapping[str, Article]) -> SiteIndex:
     """``index`` with some of its articles (by id) replaced by new versions of the same
     :func:`structure`: what :func:`build_index` gives for the new articles, without
-    grouping them all again."""
+    grouping them all again (each is found in its lists by halving)."""
     if not replacements:
         return index
-    old = [a for a in index.articles if a.id in replacements]
+    old = [a for a in index.articles if a.id in replacements] if len(replacements) > 8 else [
+        index.articles[at] for at in (_position(index.articles, a) for a in replacements.values())
+        if at is not None]
     if len(old) != len(replacements) or any(
             structure(a) != structure(replacements[a.id]) for a in old):
         raise ValueError("patch_index replaces articles by others of the same structure")
 
     def swap(items: tuple[Article, ...]) -> tuple[Article, ...]:
-        return tuple(replacements.get(a.id, a) for a in items)
+        for new in replacements.values():
+            at = _position(items, new)
+            if at is not None:
+                items = items[:at] + (new,) + items[at + 1:]
+        return items
 
     def groups(mapping: Mapping[str, tuple[Article, ...]], keys: set) -> dict:
-        return {k: swap(v) if k in keys else v for k, v in mapping.items()}
+        return {**mapping, **{k: swap(mapping[k]) for k in keys if k in mapping}}
 
     days = {urls.day_key(a.date) for a in old}
     previous, newer = dict(index.previous), dict(index.next)
@@ -215,9 +249,9 @@ def patch_index(index: SiteIndex, replacements: Mapping[str, Article]) -> SiteIn
             previous[index.next[a.id].id] = new
         if a.id in index.previous:   # and the older one's next
             newer[index.previous[a.id].id] = new
-    ids = set(replacements)
-    related = {k: swap(r) if any(o.id in ids for o in r) else r
-               for k, r in index.related.items()}
+    related = dict(index.related)
+    for ident in {i for a in old for i in related_to(index, a)}:
+        related[ident] = tuple(replacements.get(o.id, o) for o in related[ident])
     return replace(
         index,
         articles=swap(index.articles),

@@ -71,7 +71,7 @@ def remember_content(cache: BuildCache, config: SiteConfig, record_keys: Iterabl
     if known is not None and known[1] == key:
         return
     token = uuid.uuid4().hex
-    cache.store("content-base", (token, index))
+    cache.store("content-base", (token, replace(index, related_memo=None)))  # kept apart
     cache.store("content-patch", (token, {}))
     cache.store("content-key", (token, key))
 

@@ -87,7 +87,7 @@ def output_intact(config: SiteConfig, cache: BuildCache,
     manifest = cache.manifest(config.output_dir)
     out = OutputFolder(config.output_dir)
     out.recover()    # finish or clean up after a build that was killed
-    if not manifest or out.journal.exists() or out.marker() != _marker(manifest):
+    if not manifest or out.journal.exists() or out.marker() != cache.marker(config.output_dir):
         return False
     files, odd = listed if listed is not None else out.scan()
     bundle = {f for f in files if f.startswith(BUNDLE_DIR + "/")}
@@ -169,7 +169,7 @@ class SiteRenderer:
         in place (``output_intact``)."""
         outcome = RenderOutcome()
         with OutputFolder(self.config.output_dir) as out:
-            full = not self.previous or out.marker() != _marker(self.previous)
+            full = not self.previous or out.marker() != self.cache.marker(self.config.output_dir)
             if partial and full:
                 raise ValueError("a partial render needs the last build's output in place")
             listed_output, spare_listed = listed
@@ -324,16 +324,18 @@ class SiteRenderer:
         unchanged files are made the published ones first) or move the changed files in
         under a journal."""
         changes = len(outcome.written) + len(outcome.removed)
+        marker = _marker(manifest) if full or changes else self.cache.marker(
+            self.config.output_dir) or _marker(manifest)
         if full:
-            out.publish(_marker(manifest))
+            out.publish(marker)
         elif spare and changes:
             gone = set(outcome.written) | set(outcome.removed) | {MARKER}
             out.carry([f for f in existing if f not in gone], staged, existing)
             out.drop(outcome.removed)
-            out.publish(_marker(manifest))
+            out.publish(marker)
         elif changes:
-            out.publish_changes(outcome.written, outcome.removed, _marker(manifest))
-        self.cache.set_manifest(self.config.output_dir, manifest)
+            out.publish_changes(outcome.written, outcome.removed, marker)
+        self.cache.set_manifest(self.config.output_dir, manifest, marker)
         outcome.published = True
 
     def _stage_static(self, out: OutputFolder, previous: Manifest, manifest: Manifest,

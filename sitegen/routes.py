@@ -20,6 +20,7 @@ from . import urls
 from .dates import human
 from .config import SiteConfig
 from .feeds import feed_jobs
+from .indexes import related_to
 from .model import Article, Family, RenderJob, SiteIndex
 from .pagination import paginate
 
@@ -139,7 +140,7 @@ class _Routes:
             ids = set(self.focus)
             for a in self.focused:
                 ids.update(n.id for n in (older.get(a.id), newer.get(a.id)) if n is not None)
-            ids.update(i for i, r in related.items() if any(o.id in self.focus for o in r))
+                ids.update(related_to(self.index, a))
             chosen = [a for a in self.index.articles if a.id in ids]
         for a in chosen:
             p, n, r = older.get(a.id), newer.get(a.id), related.get(a.id, ())

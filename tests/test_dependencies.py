@@ -360,3 +360,43 @@ def test_the_early_listing_of_the_output_is_the_one_the_build_uses(site: Site, m
     assert calls, "the build did not list the output early"
     assert (site.public / "2024/03/05/a/index.html").read_bytes() == made["2024/03/05/a/index.html"]
     assert not (site.public / "stray.html").exists()
+
+
+def test_a_table_changed_in_a_few_entries_is_kept_as_rows_and_reads_back_whole(tmp_path,
+                                                                                monkeypatch):
+    """A big table the build stores again with a few entries changed (the manifest, the
+    families' state, the files' signatures) is written as those rows; read back by another
+    connection (a later build), it is the table stored, after any sequence of changes,
+    removals and the rewrite that comes when the rows add up."""
+    monkeypatch.setattr(cache_module, "ROWS_AFTER", 40)
+    rng = random.Random(5)
+    table = {f"page/{n}": (f"fp{n}", f"h{n}") for n in range(300)}
+    writer = BuildCache(tmp_path)
+    writer.store("manifest", table)
+    whole_writes = []
+    real = writer.db.execute
+
+    for step in range(30):
+        table = dict(table)
+        for _ in range(rng.randint(0, 6)):
+            key = f"page/{rng.randint(0, 320)}"
+            if rng.random() < 0.3:
+                table.pop(key, None)
+            else:
+                table[key] = (f"fp{rng.random()}", "h")
+        rows_before = real("SELECT COUNT(*) FROM kvrows").fetchone()[0]
+        writer.store("manifest", table)
+        rows_after = real("SELECT COUNT(*) FROM kvrows").fetchone()[0]
+        whole_writes.append(rows_after < rows_before or (rows_after == 0 and rows_before == 0))
+        reader = BuildCache(tmp_path)
+        try:
+            assert reader.load("manifest") == table
+        finally:
+            reader.close()
+    assert any(whole_writes) and not all(whole_writes)
+    writer.store("manifest", None)
+    assert real("SELECT COUNT(*) FROM kvrows").fetchone()[0] == 0
+    writer.close()
+    reader = BuildCache(tmp_path)
+    assert reader.load("manifest") is None
+    reader.close()
