@@ -145,19 +145,24 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
            memory: CacheMemory | None) -> BuildResult:
     cache = BuildCache(config.cache_dir, memory)
     stages = _Stages(started)
+    OutputFolder(config.output_dir).recover()    # a killed publish is finished first
+    # the output folder and the spare are listed meanwhile, by a helper process on the
+    # core the parent leaves idle while it works alone (with one job: here, when needed)
+    early = Background(listings, config.output_dir, enabled=jobs > 1)
     try:
         inputs = _inputs(config, do_import)
         last = cache.last_build(config.output_dir)
-        if last is not None and last[0] == inputs.digest and output_intact(config, cache):
+        if (last is not None and last[0] == inputs.digest
+                and output_intact(config, cache, early.result()[0])):
             stages.done("check inputs")
             return replace(last[1], seconds=time.perf_counter() - started, written=0,
                            removed=0, imported=0, rendered=0, changed=(),
                            stages=tuple(stages.spent))
         stages.done("check inputs")
-        result = quick_rebuild(config, cache, inputs, last, do_import, jobs, stages)
+        result = quick_rebuild(config, cache, inputs, last, do_import, jobs, stages, early)
         if result is None:
             cache.set_last_build(config.output_dir, None)   # until this build is complete
-            result = _full_pipeline(config, cache, do_import, jobs, stages, inputs)
+            result = _pipeline(config, cache, do_import, jobs, stages, inputs, early)
         else:
             result = replace(result, seconds=time.perf_counter() - started,
                              stages=tuple(stages.spent))
@@ -165,24 +170,13 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
                              (inputs.digest, result, inputs.parts) if result.built else None)
         return result
     finally:
-        cache.close()
-
-
-def _full_pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
-                   stages: _Stages, snapshot: Snapshot) -> BuildResult:
-    """Read, import, index, route and render (only the jobs whose inputs changed). The
-    output folder and the spare are listed meanwhile, by a helper process on the core
-    the parent leaves idle while it works alone."""
-    OutputFolder(config.output_dir).recover()    # a killed publish is finished first
-    early = Background(listings, config.output_dir, enabled=jobs > 1)
-    try:
-        return _pipeline(config, cache, do_import, jobs, stages, snapshot, early)
-    finally:
         early.close()
+        cache.close()
 
 
 def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
               stages: _Stages, snapshot: Snapshot, early: Background) -> BuildResult:
+    """Read, import, index, route and render (only the jobs whose inputs changed)."""
     content = _read_and_import(config, cache, do_import, jobs=jobs, snapshot=snapshot,
                                convert=True)
     stages.done("read and import")

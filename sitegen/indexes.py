@@ -190,7 +190,7 @@ def structure(article: Article) -> tuple:
             article.path)
 
 
-def _position(items: Sequence[Article], article: Article) -> int | None:
+def position(items: Sequence[Article], article: Article) -> int | None:
     """Where ``article`` (by id) stands in a list of the index (newest first, as
     :func:`newest_first`), found by halving; None if it is not there."""
     key, lo, hi = (article.date, article.id), 0, len(items)
@@ -211,7 +211,7 @@ def related_to(index: SiteIndex, article: Article) -> set[str]:
     lists = [index.by_topic.get(t, ()) for t in article.topics]
     lists.append(index.by_source.get(article.source_slug, ()) if article.source_slug else ())
     for items in lists:
-        at = _position(items, article)
+        at = position(items, article)
         if at is not None:
             near.update(a.id for a in items[max(0, at - _RELATED_WINDOW):at + _RELATED_WINDOW + 1])
     return {ident for ident in near
@@ -225,7 +225,7 @@ def patch_index(index: SiteIndex, replacements: Mapping[str, Article]) -> SiteIn
     if not replacements:
         return index
     old = [a for a in index.articles if a.id in replacements] if len(replacements) > 8 else [
-        index.articles[at] for at in (_position(index.articles, a) for a in replacements.values())
+        index.articles[at] for at in (position(index.articles, a) for a in replacements.values())
         if at is not None]
     if len(old) != len(replacements) or any(
             structure(a) != structure(replacements[a.id]) for a in old):
@@ -233,7 +233,7 @@ def patch_index(index: SiteIndex, replacements: Mapping[str, Article]) -> SiteIn
 
     def swap(items: tuple[Article, ...]) -> tuple[Article, ...]:
         for new in replacements.values():
-            at = _position(items, new)
+            at = position(items, new)
             if at is not None:
                 items = items[:at] + (new,) + items[at + 1:]
         return items

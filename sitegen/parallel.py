@@ -60,11 +60,12 @@ class Background:
     """``fn(*args)`` computed in a forked process while this one goes on (one of the cores
     is idle while the parent works alone); :meth:`result` waits for it, :meth:`close`
     ends the process if nobody asked. Without ``enabled`` (one job) or ``fork``, it is
-    computed here, when asked for. ``fn`` must be a module-level function; its
+    computed here, when first asked for. ``fn`` must be a module-level function; its
     arguments and result are pickled."""
 
     def __init__(self, fn: Callable[..., R], *args, enabled: bool = True):
         self._fn, self._args, self._pool, self._future = fn, args, None, None
+        self._done: list = []
         if enabled and "fork" in multiprocessing.get_all_start_methods():
             self._pool = ProcessPoolExecutor(max_workers=1,
                                              mp_context=multiprocessing.get_context("fork"),
@@ -72,12 +73,15 @@ class Background:
             self._future = self._pool.submit(fn, *args)
 
     def result(self) -> R:
-        if self._future is None:
-            return self._fn(*self._args)
-        try:
-            return self._future.result()
-        finally:
-            self.close()
+        if not self._done:
+            if self._future is None:
+                self._done.append(self._fn(*self._args))
+            else:
+                try:
+                    self._done.append(self._future.result())
+                finally:
+                    self.close()
+        return self._done[0]
 
     def close(self) -> None:
         if self._pool is not None:

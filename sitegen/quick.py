@@ -36,7 +36,6 @@ from .render import SiteRenderer, output_intact
 from .routes import site_families
 from .snapshot import Snapshot
 from .theme import Theme
-from .writer import listing
 
 QUICK_LIMIT = 32   # more pages changed than this: a full build
 
@@ -153,9 +152,10 @@ def _replacement(edit: _Edit, old: Article | None, index: SiteIndex, config: Sit
 
 
 def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
-                  do_import: bool, jobs: int, stages) -> BuildResult | None:
+                  do_import: bool, jobs: int, stages, early: Background) -> BuildResult | None:
     """Rebuild after edits of content pages that keep the site's structure; None when the
-    change is of another kind (then nothing was written)."""
+    change is of another kind (then nothing was written). ``early`` lists the output
+    folder (``writer.listings``), to check it is as published."""
     if not (isinstance(last, tuple) and len(last) == 3 and last[1].built):
         return None
     _, result, parts = last
@@ -166,12 +166,7 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, las
     carried = _carried(config, result.diagnostics)
     if carried is None:
         return None
-    # the output folder is listed meanwhile, on the other core, to check it is as published
-    early = Background(listing, config.output_dir, enabled=jobs > 1)
-    try:
-        return _quick(config, cache, snapshot, do_import, jobs, stages, result, carried, early)
-    finally:
-        early.close()
+    return _quick(config, cache, snapshot, do_import, jobs, stages, result, carried, early)
 
 
 def _quick(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, do_import: bool,
@@ -199,7 +194,7 @@ def _quick(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, do_import:
         if new is None:
             return None
         replacements[new.id] = new
-    listed = early.result()
+    listed = early.result()[0]
     if listed is None or not output_intact(config, cache, listed):
         return None   # changed behind sitegen's back: the full build puts it right
     stages.done("quick: check")

@@ -237,9 +237,12 @@ class SiteRenderer:
     def _keep(self, plan: _Plan, name: str, old, previous: Manifest) -> None:
         """Keep a family's state and outputs as the last build published them."""
         plan.families[name] = old
+        outputs, manifest = plan.outputs, plan.manifest
         for output, kind in old[1]:
-            self._claim(plan, output, kind)
-            plan.manifest[output] = previous[output]
+            if output in outputs or output == MARKER:
+                self._claim(plan, output, kind)
+            outputs[output] = kind
+            manifest[output] = previous[output]
 
     @staticmethod
     def _claim(plan: _Plan, output: str, kind: str) -> None:

@@ -20,7 +20,7 @@ from . import urls
 from .dates import human
 from .config import SiteConfig
 from .feeds import feed_jobs
-from .indexes import related_to
+from .indexes import position, related_to
 from .model import Article, Family, RenderJob, SiteIndex
 from .pagination import paginate
 
@@ -50,7 +50,8 @@ class _Routes:
         self.focus = frozenset(focus) if focus is not None else None
         self.focused = ([a for a in index.articles if a.id in self.focus]
                         if self.focus is not None else [])
-        self._token_of = {id(a): _token(a) for a in index.articles}
+        self._token_of = ({id(a): _token(a) for a in index.articles} if focus is None
+                          else {})   # with a focus, few are needed: made when asked
         self._day_crumbs: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def token(self, article: Article | None) -> str:
@@ -73,8 +74,8 @@ class _Routes:
         families = []
         numbers = None
         if self.focus is not None:
-            numbers = {n // self.config.per_page + 1 for n, a in enumerate(items)
-                       if a.id in self.focus}
+            numbers = {n // self.config.per_page + 1 for n in
+                       (position(items, a) for a in self.focused) if n is not None}
             if not numbers:
                 return []
         for pager in paginate(items, self.config.per_page, url_of, numbers):
