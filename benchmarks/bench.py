@@ -16,7 +16,8 @@ the real command line in a fresh process for every measurement:
 - rebuild after changing one article's topics (to other topics of the taxonomy)
 - rebuild after editing one template (article.html: a visible line on every article
   page, so 10,000 pages are rendered and written), cache warm
-- save-to-served latency of the dev server for a one-article title edit
+- save-to-served latency of the dev server for a one-article title edit (the slug, made
+  from the title, changes with it: the article moves) and for a body edit
 
 Each figure is the median of the runs, with min and max: wall time of the command
 (interpreter start-up included), sitegen's own build time, peak resident memory (RSS)
@@ -144,8 +145,10 @@ def pages(site: Path) -> list[Path]:
     return sorted((site / "content").rglob("*.md"))
 
 
-def serve_latency(site: Path, n: int, env: dict | None = None) -> Result:
-    """Seconds from saving a title edit to the dev server serving the new title."""
+def serve_latency(site: Path, n: int, env: dict | None = None, body: bool = False) -> Result:
+    """Seconds from saving a title edit (``body``: a paragraph added to the body) of the
+    newest article to the dev server serving the home page with the new title (its own
+    page with the new paragraph)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -158,6 +161,7 @@ def serve_latency(site: Path, n: int, env: dict | None = None) -> Result:
             encoding="utf-8")).group(1))       # the newest article: it is on the home page
         text = page.read_text(encoding="utf-8")
         slug_match = re.search(r"(?m)^title: (.*)$", text)
+        served = re.search(r"(?m)^date: (\d{4})-(\d\d)-(\d\d)", text)
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:   # wait for the first build to be served
             try:
@@ -167,11 +171,19 @@ def serve_latency(site: Path, n: int, env: dict | None = None) -> Result:
                 time.sleep(0.2)
         time.sleep(1.0)
         marker = f"Benchmark edit {n} {time.time_ns()}"
-        page.write_text(text.replace(slug_match.group(0), f"title: {marker}", 1), encoding="utf-8")
+        url = f"http://127.0.0.1:{port}/"
+        if body:   # its own page: /YYYY/MM/DD/<slug>/ (found on the home page)
+            home = urllib.request.urlopen(url, timeout=5).read().decode()
+            day = "/".join(served.groups())
+            url += re.search(rf'href="[./]*({day}/[^"/]+/)"', home).group(1)
+            page.write_text(f"{text}\n{marker}.\n", encoding="utf-8")
+        else:
+            page.write_text(text.replace(slug_match.group(0), f"title: {marker}", 1),
+                            encoding="utf-8")
         saved = time.perf_counter()
         while time.perf_counter() - saved < 120:
             try:
-                html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+                html = urllib.request.urlopen(url, timeout=5).read()
                 if marker.encode() in html:
                     break
             except OSError:
@@ -228,6 +240,8 @@ def steps(serve: bool) -> list[tuple[str, object]]:
              ("edit one template", edit_template)]
     if serve:
         found.append(("serve: save to served", lambda site, env, n: serve_latency(site, n, env)))
+        found.append(("serve: body edit to served",
+                      lambda site, env, n: serve_latency(site, n, env, body=True)))
     return found
 
 

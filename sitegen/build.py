@@ -15,7 +15,7 @@ from .indexes import build_index
 from .lock import build_lock
 from .model import BuildResult
 from .parallel import Background, default_jobs
-from .quick import quick_rebuild, remember_content
+from .quick import Remembered, kept_content, quick_rebuild, remember_content
 from .reader import PageRecord, ReadResult, read_content
 from .render import SiteRenderer, convert_bodies, output_intact
 from .routes import site_families
@@ -159,15 +159,17 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
                            removed=0, imported=0, rendered=0, changed=(),
                            stages=tuple(stages.spent))
         stages.done("check inputs")
-        result = quick_rebuild(config, cache, inputs, last, do_import, jobs, stages, early)
-        if result is None:
+        quick = quick_rebuild(config, cache, inputs, last, do_import, jobs, stages, early)
+        if quick is None:
             cache.set_last_build(config.output_dir, None)   # until this build is complete
-            result = _pipeline(config, cache, do_import, jobs, stages, inputs, early)
+            result, token = _pipeline(config, cache, do_import, jobs, stages, inputs, early,
+                                      last)
         else:
+            result, token = quick
             result = replace(result, seconds=time.perf_counter() - started,
                              stages=tuple(stages.spent))
-        cache.set_last_build(config.output_dir,
-                             (inputs.digest, result, inputs.parts) if result.built else None)
+        cache.set_last_build(config.output_dir, (inputs.digest, result, inputs.parts, token)
+                             if result.built else None)
         return result
     finally:
         early.close()
@@ -175,20 +177,31 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
 
 
 def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
-              stages: _Stages, snapshot: Snapshot, early: Background) -> BuildResult:
-    """Read, import, index, route and render (only the jobs whose inputs changed)."""
-    content = _read_and_import(config, cache, do_import, jobs=jobs, snapshot=snapshot,
-                               convert=True)
-    stages.done("read and import")
+              stages: _Stages, snapshot: Snapshot, early: Background, last
+              ) -> tuple[BuildResult, str | None]:
+    """Read, import, index, route and render (only the jobs whose inputs changed); with
+    the name of the content's index kept in the cache (``quick``)."""
     report = Report()
-    report.extend(content.imported.diagnostics)
-    report.extend(content.read.diagnostics)
-    remembered = cache.load("related")
-    index = build_index(content.read.articles, content.read.topics, remembered)
-    if index.related_memo != remembered:
-        cache.store("related", index.related_memo)
-    remember_content(cache, config, content.read.record_keys, index)
-    stages.done("index")
+    imported = 0
+    kept = kept_content(config, cache, snapshot, last, do_import)
+    if kept is not None:   # no page, seed or setting changed: the last build's index
+        index, problems = kept
+        report.extend(problems)
+        remembered = Remembered(cache, last[3])
+        stages.done("index (kept)")
+    else:
+        content = _read_and_import(config, cache, do_import, jobs=jobs, snapshot=snapshot,
+                                   convert=True)
+        stages.done("read and import")
+        report.extend(content.imported.diagnostics)
+        report.extend(content.read.diagnostics)
+        imported = len(content.imported.created)
+        memo = cache.load("related")
+        index = build_index(content.read.articles, content.read.topics, memo)
+        if index.related_memo != memo:
+            cache.store("related", index.related_memo)
+        remembered = remember_content(cache, config, content.read.record_keys, index, jobs)
+        stages.done("index")
     convert_bodies(index.articles, cache, jobs, config)
     stages.done("convert bodies")
     theme = Theme(config, index.topics, index.sources)
@@ -198,10 +211,12 @@ def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
     stages.done("render and publish")
     report.extend(outcome.diagnostics)
     kinds = list(outcome.outputs.values())
+    token = remembered.token()
     return BuildResult(
         diagnostics=tuple(report.items), pages=len(kinds), articles=len(index.articles),
         topics=len(index.topics), sources=len(index.sources), feeds=kinds.count("feed"),
         written=len(outcome.written), removed=len(outcome.removed), rendered=outcome.rendered,
-        imported=len(content.imported.created), seconds=time.perf_counter() - stages.started,
+        imported=imported, seconds=time.perf_counter() - stages.started,
         built=outcome.published,
-        changed=tuple(sorted(outcome.written + outcome.removed)), stages=tuple(stages.spent))
+        changed=tuple(sorted(outcome.written + outcome.removed)), stages=tuple(stages.spent)
+    ), token

@@ -224,6 +224,15 @@ class BuildCache:
                 *[(name, k, None) for k in removed]])
         return True
 
+    def forget(self, name: str) -> None:
+        """Drop ``name`` from the memory (a helper is writing it): read again when asked."""
+        self.memory.values.pop(name, None)
+
+    def remember(self, values: dict[str, object]) -> None:
+        """Values another process (a helper this one started) wrote with
+        :func:`write_values`: kept in the memory as if this process had stored them."""
+        self.memory.values.update(values)
+
     # rendered bodies --------------------------------------------------------------------
     def html_keys(self) -> set[str]:
         if "html*" not in self.memory.values:
@@ -307,3 +316,18 @@ class _Transaction:
     def __exit__(self, exc_type, *_):
         if self.began:
             self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def write_values(path: Path, values: dict[str, object]) -> None:
+    """Store named values in the cache file at ``path`` from a helper process, in one
+    transaction and as whole values. The generation is left to the process that started
+    the helper (it writes to the cache in the same build, which makes a new one)."""
+    blobs = [(name, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)) for name, value in values.items()]
+    db = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+    try:
+        with _Transaction(db):
+            for name, _ in blobs:
+                db.execute("DELETE FROM kvrows WHERE name=?", (name,))
+            db.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?)", blobs)
+    finally:
+        db.close()

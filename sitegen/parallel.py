@@ -60,8 +60,8 @@ class Background:
     """``fn(*args)`` computed in a forked process while this one goes on (one of the cores
     is idle while the parent works alone); :meth:`result` waits for it, :meth:`close`
     ends the process if nobody asked. Without ``enabled`` (one job) or ``fork``, it is
-    computed here, when first asked for. ``fn`` must be a module-level function; its
-    arguments and result are pickled."""
+    computed here, when first asked for. ``fn`` and its arguments are handed over by
+    fork, not pickled (they may be large: an index to store); its result is pickled."""
 
     def __init__(self, fn: Callable[..., R], *args, enabled: bool = True):
         self._fn, self._args, self._pool, self._future = fn, args, None, None
@@ -69,8 +69,9 @@ class Background:
         if enabled and "fork" in multiprocessing.get_all_start_methods():
             self._pool = ProcessPoolExecutor(max_workers=1,
                                              mp_context=multiprocessing.get_context("fork"),
-                                             initializer=die_with_parent)
-            self._future = self._pool.submit(fn, *args)
+                                             initializer=_Worker.install,
+                                             initargs=(_call, (fn, args)))
+            self._future = self._pool.submit(_Worker.run, (0, 2))
 
     def result(self) -> R:
         if not self._done:
@@ -86,6 +87,11 @@ class Background:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _call(task: Sequence) -> object:
+    fn, args = task
+    return fn(*args)
 
 
 def die_with_parent() -> None:

@@ -156,7 +156,8 @@ def test_edits_that_keep_the_structure_rebuild_quickly_and_match_a_clean_build(s
     """Body, summary and title edits (of pages with a fixed slug), and files saved again
     unchanged, keep the site's structure: the rebuild patches the last index and renders
     only the pages showing the edited articles (the "quick" stages). Any other change,
-    or an edit of a page with a problem, takes the full build. Both match a clean build."""
+    or an edit of a page with a problem, takes the full build; a template edit keeps the
+    last index. All match a clean build."""
     rng = random.Random(7)
     editor = Editor(site, rng)
     editor.configure(3)
@@ -196,3 +197,11 @@ def test_edits_that_keep_the_structure_rebuild_quickly_and_match_a_clean_build(s
     build(expect_quick=False)     # its warning is reported again by a full build
     site.page("b/new.md", title="New", date="2024-03-03", id="urn:new")
     build(expect_quick=False)     # a new page
+    page.write_text(page.read_text(encoding="utf-8") + "\nAgain.\n", encoding="utf-8")
+    build(expect_quick=True)      # after a full build, quick again
+    site.write("templates/article.html", TEMPLATE.replace("{n}", "9"))
+    result = site.run("build", "--timings")   # no page changed: the last index is kept
+    assert result.code == 0 and "index (kept)" in result.out and "read and import" not in \
+        result.out, result.out
+    assert site.files() == clean_build(site, editor.per_page)
+    assert "v9</p>" in site.read(next(p for p in site.files() if p.count("/") == 4))
