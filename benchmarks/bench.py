@@ -172,10 +172,10 @@ def serve_latency(site: Path, n: int, env: dict | None = None, body: bool = Fals
         time.sleep(1.0)
         marker = f"Benchmark edit {n} {time.time_ns()}"
         url = f"http://127.0.0.1:{port}/"
-        if body:   # its own page: /YYYY/MM/DD/<slug>/ (found on the home page)
-            home = urllib.request.urlopen(url, timeout=5).read().decode()
-            day = "/".join(served.groups())
-            url += re.search(rf'href="[./]*({day}/[^"/]+/)"', home).group(1)
+        if body:   # its own page: /YYYY/MM/DD/<slug>/, the slug made from the title as
+            # the file's name was (the importer names the page by its slug)
+            url += f"{'/'.join(served.groups())}/{page.stem}/"
+            urllib.request.urlopen(url, timeout=5).read()    # there before the edit
             page.write_text(f"{text}\n{marker}.\n", encoding="utf-8")
         else:
             page.write_text(text.replace(slug_match.group(0), f"title: {marker}", 1),
