@@ -15,7 +15,8 @@ from .indexes import build_index
 from .lock import build_lock
 from .model import BuildResult
 from .parallel import Background, default_jobs
-from .quick import Remembered, kept_content, quick_rebuild, remember_content
+from .contentstate import Remembered, remember_content
+from .quick import kept_content, quick_rebuild, reshaped_content
 from .reader import PageRecord, ReadResult, read_content
 from .render import SiteRenderer, convert_bodies, output_intact
 from .routes import site_families
@@ -184,11 +185,17 @@ def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
     report = Report()
     imported = 0
     kept = kept_content(config, cache, snapshot, last, do_import)
+    reshaped = None if kept is not None else reshaped_content(config, cache, snapshot, last,
+                                                              do_import, jobs)
     if kept is not None:   # no page, seed or setting changed: the last build's index
         index, problems = kept
         report.extend(problems)
         remembered = Remembered(cache, last[3])
         stages.done("index (kept)")
+    elif reshaped is not None:   # a few pages changed: the last build's index, regrouped
+        index, problems, remembered = reshaped
+        report.extend(problems)
+        stages.done("index (regrouped)")
     else:
         content = _read_and_import(config, cache, do_import, jobs=jobs, snapshot=snapshot,
                                    convert=True)

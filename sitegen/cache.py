@@ -302,7 +302,9 @@ class BuildCache:
 
 
 class _Transaction:
-    """BEGIN ... COMMIT (ROLLBACK on an exception); inside another one, part of it."""
+    """BEGIN ... COMMIT (ROLLBACK on an exception); inside another one, part of it. It
+    takes the write lock at once (IMMEDIATE): a transaction that read first could not
+    write after a helper process wrote meanwhile, and would fail without waiting."""
 
     def __init__(self, db: sqlite3.Connection):
         self.db = db
@@ -311,7 +313,7 @@ class _Transaction:
     def __enter__(self):
         self.began = not self.db.in_transaction
         if self.began:
-            self.db.execute("BEGIN")
+            self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type, *_):
         if self.began:

@@ -8,129 +8,40 @@ last build's index is patched with the new versions of those articles, only the 
 showing them are made (``routes``, with a focus) and rendered, and every other family keeps
 its outputs. No other page is read or listed, no other record loaded.
 
-The content's index is kept in the cache for this: a full build stores it when the
-content changed (with the key of the records it was made from); a quick rebuild stores
-just the articles it replaced, as a patch to it. Whenever a condition does not hold,
-:func:`quick_rebuild` returns None before anything is written, and the full build runs;
-``tests/test_incremental.py`` checks both against clean builds, byte for byte.
+When pages changed their structure (a date, topics, a title that makes the slug), the
+full build still takes the last index and the edited pages instead of reading every page
+(:func:`reshaped_content`), and when no page changed at all, the last index as it is
+(:func:`kept_content`); the index is kept by ``contentstate``. Whenever a condition does
+not hold, these return None before anything is written, and the full build reads
+everything; ``tests/test_incremental.py`` checks every way against clean builds, byte for
+byte.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Iterable
 
-from .cache import BuildCache, write_values
+from . import urls
+from .cache import BuildCache
 from .config import SiteConfig
+from .contentstate import (ContentState, Remembered, content_key, kept_shapes, kept_state,
+                           remember_content, shape)
 from .errors import Diagnostic
 from .fsutil import file_sig
-from .indexes import patch_index, structure
+from .indexes import build_index, patch_index, structure
 from .markup import Markup
 from .model import Article, BuildResult, SiteIndex
-from .reader import PageRecord, body_of, read_file, reader_settings, record_key
 from .parallel import Background
+from .reader import (PageRecord, body_of, read_file, reader_settings, record_key,
+                     settles_clash)
 from .render import SiteRenderer, output_intact
 from .routes import site_families
 from .snapshot import Snapshot
 from .theme import Theme
 
 QUICK_LIMIT = 32   # more pages changed than this: a full build
-
-
-@dataclass(frozen=True)
-class ContentState:
-    """The index of the content as of the last build, as a full build made it (``base``)
-    with the articles quick rebuilds replaced since (``patch``, by id)."""
-
-    token: str
-    base: SiteIndex
-    patch: dict[str, Article] = field(default_factory=dict)
-
-    def index(self) -> SiteIndex:
-        return patch_index(self.base, self.patch)
-
-
-def content_key(config: SiteConfig, record_keys: Iterable[str]) -> str:
-    """What an index is made of: the settings and the record of every content file."""
-    digest = hashlib.blake2b(repr(config).encode(), digest_size=16)
-    for key in sorted(record_keys):
-        digest.update(key.encode())
-    return digest.hexdigest()
-
-
-def shape(article: Article) -> str:
-    """A short digest of an article's :func:`indexes.structure`."""
-    return hashlib.blake2b(repr(structure(article)).encode(), digest_size=12).hexdigest()
-
-
-class Remembered:
-    """The content's index being kept for quick rebuilds (:func:`remember_content`):
-    :meth:`token` names it once it is in the cache, for the build's record."""
-
-    def __init__(self, cache: BuildCache, token: str, values: dict | None = None,
-                 helper: Background | None = None):
-        self.cache, self._token, self.values, self.helper = cache, token, values, helper
-
-    def token(self) -> str | None:
-        """The index's name, once stored (None if its helper failed)."""
-        if self.helper is not None:
-            try:
-                self.helper.result()
-            except Exception:   # not kept: the next full build stores it again
-                return None
-            self.cache.remember(self.values)
-            self.helper = None
-        return self._token
-
-
-def remember_content(cache: BuildCache, config: SiteConfig, record_keys: Iterable[str],
-                     index: SiteIndex, jobs: int) -> Remembered:
-    """After reading the content in a full build: keep ``index`` for quick rebuilds,
-    unless the cache already holds the index of the same records. Pickling and writing
-    it (0.2 s at 10,000 articles) is left to a helper process, meanwhile."""
-    key = content_key(config, record_keys)
-    known = cache.load("content-key")
-    if isinstance(known, tuple) and known[1] == key:
-        return Remembered(cache, known[0])
-    token = uuid.uuid4().hex
-    base = replace(index, related_memo=None)   # the related articles' memo is kept apart
-    values = {"content-base": (token, base), "content-patch": (token, {}),
-              "content-key": (token, key)}
-    if cache.path is None:
-        for name, value in values.items():
-            cache.store(name, value)
-        cache.store("content-shapes", (token, _shapes(base)))
-        return Remembered(cache, token)
-    cache.forget("content-shapes")
-    helper = Background(_write_state, cache.path, values, enabled=jobs > 1)
-    return Remembered(cache, token, values, helper)
-
-
-def _shapes(index: SiteIndex) -> dict[str, str]:
-    return {a.path: shape(a) for a in index.articles}
-
-
-def _write_state(path, values: dict) -> None:
-    """In the helper: the index, its patch, key and the articles' shapes, in one go."""
-    token, base = values["content-base"]
-    write_values(path, {**values, "content-shapes": (token, _shapes(base))})
-
-
-def _state(cache: BuildCache, token: str) -> ContentState | None:
-    known, base, patch = (cache.load(name) for name in
-                          ("content-key", "content-base", "content-patch"))
-    if not (isinstance(known, tuple) and isinstance(base, tuple) and isinstance(patch, tuple)
-            and token == known[0] == base[0] == patch[0]):
-        return None
-    return ContentState(base[0], base[1], patch[1])
-
-
-def _shapes_of(cache: BuildCache, token: str) -> dict[str, str] | None:
-    found = cache.load("content-shapes")
-    return found[1] if isinstance(found, tuple) and found[0] == token else None
 
 
 @dataclass
@@ -179,24 +90,47 @@ def _changed_files(config: SiteConfig, snapshot: Snapshot, seen: dict) -> list[_
     return edits if listed == len(seen) else None
 
 
-def _replacement(edit: _Edit, old: Article | None, index: SiteIndex, config: SiteConfig,
+def _versions(edits: list[_Edit], index: SiteIndex, accept) -> dict[str, Article] | None:
+    """The new article of each edited page whose bytes changed, by path, as ``accept``
+    (the edit, the article it was) takes it; None when it takes one not."""
+    by_path = {a.path: a for a in index.articles}
+    found: dict[str, Article] = {}
+    for edit in edits:
+        if edit.record is not None:
+            new = accept(edit, by_path.get(edit.file))
+            if new is None:
+                return None
+            found[edit.file] = new
+    return found
+
+
+def _new_version(edit: _Edit, old: Article | None, config: SiteConfig,
                  seeds_seen: dict | None) -> Article | None:
-    """The new version of an article, if it may be patched into the index."""
+    """The edited page's article, if it replaces ``old`` as the same page of the site:
+    no problem, still shown, the same seed (which the importer then leaves alone)."""
     record = edit.record
     if record is None or old is None or record.article is None or record.problems:
         return None
-    if any(index.topics.get(topic.slug) != topic for topic in record.topics):
-        return None   # a topic not in site.yaml, named otherwise than the site names it
     new = record.article
-    if new.draft and not config.drafts:
-        return None
-    if structure(new) != structure(old) or new.seed != old.seed:
+    if (new.draft and not config.drafts) or new.seed != old.seed:
         return None
     if seeds_seen is not None and record.info.seed is not None:
         # the importer leaves a page alone while its seed's hash is the one it records
         known = seeds_seen.get(record.info.seed)
         if known is None or known[1] != record.info.seed_hash:
             return None
+    return new
+
+
+def _replacement(edit: _Edit, old: Article | None, index: SiteIndex, config: SiteConfig,
+                 seeds_seen: dict | None) -> Article | None:
+    """The new version of an article, if it may be patched into the index: one of the
+    same structure, naming its topics as the site does."""
+    new = _new_version(edit, old, config, seeds_seen)
+    if new is None or structure(new) != structure(old):
+        return None
+    if any(index.topics.get(topic.slug) != topic for topic in edit.record.topics):
+        return None   # a topic not in site.yaml, named otherwise than the site names it
     return new
 
 
@@ -221,19 +155,27 @@ def kept_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last
     if any(parts.get(k) is None or parts.get(k) != snapshot.parts.get(k) for k in same):
         return None
     carried = _carried(config, result.diagnostics)
-    state = _state(cache, token)
+    state = kept_state(cache, token)
     if carried is None or state is None:
         return None
     return state.index(), carried
 
 
-def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
-                  do_import: bool, jobs: int, stages, early: Background
-                  ) -> tuple[BuildResult, str] | None:
-    """Rebuild after edits of content pages that keep the site's structure (with the name
-    of the content's index, patched); None when the change is of another kind (then
-    nothing was written). ``early`` lists the output
-    folder (``writer.listings``), to check it is as published."""
+@dataclass
+class _Since:
+    """What changed since the last build, when only pages under content/ did: the last
+    build's result, its index's name and problems, the files' signatures then, the
+    edited files."""
+
+    result: BuildResult
+    token: str
+    carried: list[Diagnostic]
+    seen: dict
+    edits: list[_Edit]
+
+
+def _content_edits(config: SiteConfig, cache: BuildCache, snapshot: Snapshot,
+                   last) -> _Since | None:
     found = _last(last)
     if found is None:
         return None
@@ -243,33 +185,88 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, las
             parts[k] != snapshot.parts[k] for k in parts if k != content):
         return None
     carried = _carried(config, result.diagnostics)
-    shapes = _shapes_of(cache, token)
     seen = cache.load("seen:content")
-    if carried is None or shapes is None or not isinstance(seen, dict):
+    if carried is None or not isinstance(seen, dict):
         return None
     edits = _changed_files(config, snapshot, seen)
-    if edits is None or any(   # the structure first, by the shapes: the index is big
+    return None if edits is None else _Since(result, token, carried, seen, edits)
+
+
+def reshaped_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
+                     do_import: bool, jobs: int
+                     ) -> tuple[SiteIndex, list[Diagnostic], Remembered] | None:
+    """The site's index after edits of content pages that changed the site's shape (a
+    date, topics, a title that makes the slug), made from the last build's index and the
+    edited pages alone, when nothing else changed: no page added, removed or renamed,
+    none with a problem, a topic not in ``site.yaml`` or a new seed, and no URL settled
+    among clashing slugs, before or after. The index is grouped again (as a full build
+    does) but no other page is read, imported or loaded. Stores the edited pages' records
+    and the new index (in a helper, see :func:`remember_content`)."""
+    since = _content_edits(config, cache, snapshot, last)
+    if since is None or any(settles_clash(d) for d in since.carried):
+        return None
+    carried, seen, edits = since.carried, since.seen, since.edits
+    state = kept_state(cache, since.token)
+    if state is None:
+        return None
+    index = state.index()
+    listed = {t.slug for t in config.topics}
+    seeds_seen = cache.load("seen:seeds") if do_import else None
+
+    def accept(edit: _Edit, old: Article | None) -> Article | None:
+        new = _new_version(edit, old, config, seeds_seen)
+        return new if new is not None and set(new.topics + old.topics) <= listed else None
+
+    news = _versions(edits, index, accept)
+    if news is None:
+        return None
+    articles = [news.get(a.path, a) for a in index.articles]
+    if len({urls.article(a.date, a.slug) for a in articles}) != len(articles):
+        return None   # a clash to settle: the full build does it
+    _convert(cache, config, news.values())
+    topics = {**{k: v for k, v in index.topics.items() if k not in listed},
+              **{t.slug: t for t in config.topics}}
+    memo = cache.load("related")
+    index = build_index([replace(a, body="") if a.path in news else a for a in articles],
+                        topics, memo)
+    if index.related_memo != memo:
+        cache.store("related", index.related_memo)
+    now = _keep_reads(cache, edits, seen)
+    changed = {edit.file for edit in edits}
+    problems = [d for d in carried if d.file not in changed]
+    return index, problems, remember_content(
+        cache, config, (k for _, k in now.values()), index, jobs)
+
+
+def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
+                  do_import: bool, jobs: int, stages, early: Background
+                  ) -> tuple[BuildResult, str] | None:
+    """Rebuild after edits of content pages that keep the site's structure (with the name
+    of the content's index, patched); None when the change is of another kind (then
+    nothing was written). ``early`` lists the output folder (``writer.listings``), to
+    check it is as published."""
+    since = _content_edits(config, cache, snapshot, last)
+    if since is None:
+        return None
+    result, token, carried, seen, edits = (since.result, since.token, since.carried,
+                                           since.seen, since.edits)
+    shapes = kept_shapes(cache, token)
+    if shapes is None or any(   # the structure first, by the shapes: the index is big
             e.record is not None and (e.record.article is None or e.file not in shapes
                                       or shape(e.record.article) != shapes[e.file])
             for e in edits):
         return None
-    state = _state(cache, token)
+    state = kept_state(cache, token)
     if state is None:
         return None
     index = state.index()
-    by_path = {a.path: a for a in index.articles}
     problem_files = {d.file for d in result.diagnostics}
     seeds_seen = cache.load("seen:seeds") if do_import else None
-    replacements: dict[str, Article] = {}
-    for edit in edits:
-        if edit.record is None:
-            continue
-        if edit.file in problem_files:
-            return None
-        new = _replacement(edit, by_path.get(edit.file), index, config, seeds_seen)
-        if new is None:
-            return None
-        replacements[new.id] = new
+    found = _versions(edits, index, lambda edit, old: None if edit.file in problem_files
+                      else _replacement(edit, old, index, config, seeds_seen))
+    if found is None:
+        return None
+    replacements = {new.id: new for new in found.values()}
     listed = early.result()[0]
     if listed is None or not output_intact(config, cache, listed):
         return None   # changed behind sitegen's back: the full build puts it right
@@ -325,6 +322,14 @@ def _convert(cache: BuildCache, config: SiteConfig, articles: Iterable[Article])
 def _remember(cache: BuildCache, config: SiteConfig, state: ContentState,
               light: dict[str, Article], edits: list[_Edit], seen: dict) -> None:
     """Keep what the next build reads: the files' signatures and records, and the patch."""
+    now = _keep_reads(cache, edits, seen)
+    cache.store("content-patch", (state.token, {**state.patch, **light}))
+    cache.store("content-key", (state.token, content_key(
+        config, (k for _, k in now.values()))))
+
+
+def _keep_reads(cache: BuildCache, edits: list[_Edit], seen: dict) -> dict:
+    """Store the edited files' signatures and new records; the signatures of all files."""
     now = dict(seen)
     added: dict[str, PageRecord] = {}
     gone: set[str] = set()
@@ -336,6 +341,4 @@ def _remember(cache: BuildCache, config: SiteConfig, state: ContentState,
             gone.add(old_key)
     cache.swap_records(added, gone, PageRecord.body_key)
     cache.store("seen:content", now)
-    cache.store("content-patch", (state.token, {**state.patch, **light}))
-    cache.store("content-key", (state.token, content_key(
-        config, (k for _, k in now.values()))))
+    return now

@@ -277,6 +277,15 @@ def _dedupe_urls(articles: list[Article], explicit: set[str]) -> tuple[list[Arti
     return kept, problems
 
 
+def settles_clash(diagnostic: Diagnostic) -> bool:
+    """Whether ``diagnostic`` is one :func:`_dedupe_urls` gives (a page moved to another
+    slug, or left out, because another page of the same day has its URL)."""
+    return diagnostic.message.startswith(_CLASH_MESSAGES)
+
+
+_CLASH_MESSAGES = ("writes the same URL /", "the slug ")
+
+
 def body_of(article: Article, config: SiteConfig) -> str:
     """An article's Markdown body, read again from its file when its record came from the
     cache without it; "" if the file no longer gives that body."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import shutil
 
 import pytest
@@ -205,3 +206,63 @@ def test_edits_that_keep_the_structure_rebuild_quickly_and_match_a_clean_build(s
         result.out, result.out
     assert site.files() == clean_build(site, editor.per_page)
     assert "v9</p>" in site.read(next(p for p in site.files() if p.count("/") == 4))
+
+
+def test_edits_that_reshape_the_site_regroup_the_last_index(site: Site):
+    """A date, topics or title edit (the slug follows the title) moves articles in the
+    lists: the build regroups the last index with the edited pages instead of reading
+    every page ("index (regrouped)"). An edit that makes two slugs meet, a new page, a
+    topic not in site.yaml, or a site that had settled such a clash, takes the full way.
+    Every build matches a clean one."""
+    rng = random.Random(11)
+    editor = Editor(site, rng)
+    editor.configure(2)
+    site.write("site.yaml", CONFIG.format(per_page=2, cache=".cache-inc", output="public")
+               + "topics:\n" + "".join(f"  - name: {t}\n" for t in TOPICS))
+    for _ in range(12):
+        editor.new_page()
+    assert site.run("build", "-q").code == 0
+
+    def build(stage: str) -> None:
+        result = site.run("build", "--timings")
+        assert result.code == 0, result.err
+        assert stage in result.out, result.out
+        assert site.files() == clean_build(site, editor.per_page)
+
+    pages = editor.pages()
+    derived = [p for p in pages if "slug:" not in p.read_text(encoding="utf-8")]
+    for step in range(8):
+        kind = step % 3
+        page = rng.choice(derived if kind == 2 else pages)
+        text = page.read_text(encoding="utf-8")
+        if kind == 0:
+            now = re.search(r"(?m)^topics: \[(.*)\]$", text).group(1)
+            new = next(t for t in TOPICS[:4] if t not in now)
+            text = re.sub(r"(?m)^topics: .*$", f"topics: [{new}]", text)
+        elif kind == 1:
+            text = re.sub(r"(?m)^date: .*$", f"date: 2024-04-{step + 10}", text)
+        else:
+            text = re.sub(r"(?m)^title: '", f"title: 'Moved {step} ", text)
+        page.write_text(text, encoding="utf-8")
+        build("index (regrouped)")
+    clean_build(site, editor.per_page)   # its files are not inputs: it does not count
+    page = rng.choice(pages)
+    page.write_text(page.read_text(encoding="utf-8").replace("topics: [", "topics: [Sailing, ", 1),
+                    encoding="utf-8")
+    build("read and import")     # a topic not in site.yaml
+    derived = [p for p in pages if "slug:" not in p.read_text(encoding="utf-8")]
+    twin, other, third = derived[:3]
+    twin = twin.read_text(encoding="utf-8")
+    date = re.search(r"(?m)^date: (.*)$", twin).group(1)
+    title = re.search(r"(?m)^title: (.*)$", twin).group(1)
+    text = other.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^date: .*$", f"date: {date}", text)
+    other.write_text(re.sub(r"(?m)^title: .*$", f"title: {title}", text), encoding="utf-8")
+    result = site.run("build", "--timings")
+    assert "read and import" in result.out, result.out   # two slugs met: settled in full
+    assert site.files() == clean_build(site, editor.per_page)
+    third.write_text(third.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    build("quick: check")          # a text edit is still quick
+    third.write_text(third.read_text(encoding="utf-8").replace("topics: [", "topics: [health, ", 1),
+                     encoding="utf-8")
+    build("read and import")       # the site settled a clash: the full way

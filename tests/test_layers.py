@@ -17,7 +17,7 @@ LAYERS = {
     "indexes": 4, "pagination": 4,
     "routes": 5, "feeds": 4.5, "fingerprint": 5,
     "theme": 6, "writer": 6, "cache": 6, "search": 6, "templatedeps": 6,
-    "render": 6.5, "quick": 6.75, "build": 7,   # render: the incremental render stage build runs
+    "render": 6.5, "contentstate": 6.6, "quick": 6.75, "build": 7,   # render: the incremental render stage build runs
     "watcher": 7.5, "server": 8,
     "cli": 9, "__main__": 9.5,   # __main__ only calls cli.main()
 }
