@@ -66,8 +66,9 @@ def _changed_files(config: SiteConfig, snapshot: Snapshot, seen: dict) -> list[_
     listed, edits = 0, []
     for path, info in stats.items():
         if not path.endswith(".md"):
-            if os.path.basename(path).startswith("."):   # the importer's leftovers
-                return None
+            name = os.path.basename(path)
+            if name.startswith(".") and name.endswith(".tmp"):   # a killed import's
+                return None       # leftover, which the importer's check removes
             continue
         file = path[cut:].replace(os.sep, "/")
         known = seen.get(file)

@@ -266,3 +266,26 @@ def test_edits_that_reshape_the_site_regroup_the_last_index(site: Site):
     third.write_text(third.read_text(encoding="utf-8").replace("topics: [", "topics: [health, ", 1),
                      encoding="utf-8")
     build("read and import")       # the site settled a clash: the full way
+
+
+def test_other_files_in_content_leave_the_quick_way_open_but_an_import_leftover_not(
+        site: Site):
+    """Files that are not pages (a ``.DS_Store``, notes) change nothing a build makes: a
+    text edit beside them is still quick. A temporary file a killed import left needs the
+    importer's clean-up: the full way, which removes it."""
+    site.write("site.yaml", CONFIG.format(per_page=3, cache=".cache-inc", output="public"))
+    for n in range(4):
+        site.page(f"a/p{n}.md", title=f"Story {n}", id=f"urn:{n}", date=f"2024-03-0{n + 1}")
+    assert site.run("build", "-q").code == 0
+    site.write("content/a/.DS_Store", "x")
+    site.write("content/a/notes.txt", "to do")
+    page = site.root / "content/a/p1.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    result = site.run("build", "--timings")
+    assert result.code == 0 and "quick: check" in result.out, result.out
+    leftover = site.write("content/a/.p2.md.0123abcd.tmp", "half a page")
+    page.write_text(page.read_text(encoding="utf-8") + "\nAgain.\n", encoding="utf-8")
+    result = site.run("build", "--timings")
+    assert result.code == 0 and "read and import" in result.out, result.out
+    assert not leftover.exists()
+    assert site.files() == clean_build(site, 3)
