@@ -289,3 +289,27 @@ def test_other_files_in_content_leave_the_quick_way_open_but_an_import_leftover_
     assert result.code == 0 and "read and import" in result.out, result.out
     assert not leftover.exists()
     assert site.files() == clean_build(site, 3)
+
+
+def test_an_index_the_helper_could_not_keep_is_never_taken(site: Site, monkeypatch):
+    """If the helper that writes the kept index fails, the build still publishes, but
+    records that it kept none: the next edit reads every page (and keeps an index
+    again), and only the one after is quick. Each matches a clean build."""
+    from sitegen import contentstate
+    site.write("site.yaml", CONFIG.format(per_page=3, cache=".cache-inc", output="public"))
+    for n in range(5):
+        site.page(f"a/p{n}.md", title=f"Story {n}", id=f"urn:{n}", date=f"2024-03-0{n + 1}")
+    real = contentstate.write_values
+
+    def broken(path, values):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(contentstate, "write_values", broken)
+    assert site.run("build", "-q").code == 0
+    monkeypatch.setattr(contentstate, "write_values", real)
+    page = site.root / "content/a/p2.md"
+    for expected in ("read and import", "quick: check"):
+        page.write_text(page.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+        result = site.run("build", "--timings")
+        assert result.code == 0 and expected in result.out, result.out
+        assert site.files() == clean_build(site, 3)
