@@ -189,7 +189,8 @@ class BuildCache:
     def store(self, name: str, value) -> None:
         """Keep ``value`` (None forgets it). A table (a dict with text keys) that was
         loaded or stored before and changed in a few entries is kept by writing just
-        those, as rows, until they add up."""
+        those, as rows, until they add up: so ``value`` must be a new dict, never the
+        loaded one changed in place (its changes would not be seen)."""
         self._will_write()
         old = self.memory.values.get(name)
         self.memory.values[name] = value

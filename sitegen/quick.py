@@ -6,7 +6,8 @@ still an article of the same structure (``indexes.structure``: id, date, slug, t
 source ...), the site's lists, neighbours and related articles stay as they were. Then the
 last build's index is patched with the new versions of those articles, only the families
 showing them are made (``routes``, with a focus) and rendered, and every other family keeps
-its outputs. No other page is read or listed, no other record loaded.
+its outputs. No other page is read and no other record loaded; the output folder is
+still listed (by the build's helper), to check it holds what was published.
 
 When pages changed their structure (a date, topics, a title that makes the slug), the
 full build still takes the last index and the edited pages instead of reading every page
