@@ -9,13 +9,13 @@ from dataclasses import dataclass, replace
 
 from .cache import BuildCache, CacheMemory
 from .config import SiteConfig
+from .contentstate import Remembered, remember_content
 from .errors import Diagnostic, Report
 from .importer import ImportResult, import_seeds
 from .indexes import build_index
 from .lock import build_lock
 from .model import BuildResult
 from .parallel import Background, default_jobs
-from .contentstate import Remembered, remember_content
 from .quick import kept_content, quick_rebuild, reshaped_content
 from .reader import PageRecord, ReadResult, read_content
 from .render import SiteRenderer, convert_bodies, output_intact
@@ -185,14 +185,13 @@ def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
     report = Report()
     imported = 0
     kept = kept_content(config, cache, snapshot, last, do_import)
-    reshaped = None if kept is not None else reshaped_content(config, cache, snapshot, last,
-                                                              do_import, jobs)
     if kept is not None:   # no page, seed or setting changed: the last build's index
         index, problems = kept
         report.extend(problems)
         remembered = Remembered(cache, last[3])
         stages.done("index (kept)")
-    elif reshaped is not None:   # a few pages changed: the last build's index, regrouped
+    elif (reshaped := reshaped_content(config, cache, snapshot, last, do_import,
+                                       jobs)) is not None:   # the last index, regrouped
         index, problems, remembered = reshaped
         report.extend(problems)
         stages.done("index (regrouped)")

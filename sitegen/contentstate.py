@@ -80,24 +80,24 @@ def remember_content(cache: BuildCache, config: SiteConfig, record_keys: Iterabl
     base = replace(index, related_memo=None)   # the related articles' memo is kept apart
     values = {"content-base": (token, base), "content-patch": (token, {}),
               "content-key": (token, key)}
-    if cache.path is None:
-        for name, value in values.items():
+    if cache.path is None:   # an in-memory cache: no other process can write it
+        for name, value in _with_shapes(values).items():
             cache.store(name, value)
-        cache.store("content-shapes", (token, _shapes(base)))
         return Remembered(cache, token)
     cache.forget("content-shapes")
     helper = Background(_write_state, cache.path, values, enabled=jobs > 1)
     return Remembered(cache, token, values, helper)
 
 
-def _shapes(index: SiteIndex) -> dict[str, str]:
-    return {a.path: shape(a) for a in index.articles}
+def _with_shapes(values: dict) -> dict:
+    """The index, its patch and key, and the shape of each of its articles (by path)."""
+    token, base = values["content-base"]
+    return {**values, "content-shapes": (token, {a.path: shape(a) for a in base.articles})}
 
 
 def _write_state(path, values: dict) -> None:
     """In the helper: the index, its patch, key and the articles' shapes, in one go."""
-    token, base = values["content-base"]
-    write_values(path, {**values, "content-shapes": (token, _shapes(base))})
+    write_values(path, _with_shapes(values))
 
 
 def kept_state(cache: BuildCache, token: str) -> ContentState | None:

@@ -71,7 +71,7 @@ class Background:
                                              mp_context=multiprocessing.get_context("fork"),
                                              initializer=_Worker.install,
                                              initargs=(_call, (fn, args)))
-            self._future = self._pool.submit(_Worker.run, (0, 2))
+            self._future = self._pool.submit(_Worker.run, (0, 2))   # _call((fn, args))
 
     def result(self) -> R:
         if not self._done:

@@ -32,12 +32,10 @@ from .contentstate import (ContentState, Remembered, content_key, kept_shapes, k
 from .errors import Diagnostic
 from .fsutil import file_sig
 from .indexes import build_index, patch_index, structure
-from .markup import Markup
 from .model import Article, BuildResult, SiteIndex
 from .parallel import Background
-from .reader import (PageRecord, body_of, read_file, reader_settings, record_key,
-                     settles_clash)
-from .render import SiteRenderer, output_intact
+from .reader import PageRecord, read_file, reader_settings, record_key, settles_clash
+from .render import SiteRenderer, convert_bodies, output_intact
 from .routes import site_families
 from .snapshot import Snapshot
 from .theme import Theme
@@ -225,7 +223,7 @@ def reshaped_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, 
     articles = [news.get(a.path, a) for a in index.articles]
     if len({urls.article(a.date, a.slug) for a in articles}) != len(articles):
         return None   # a clash to settle: the full build does it
-    _convert(cache, config, news.values())
+    convert_bodies(list(news.values()), cache, 1, config)   # bodies in hand: not read again
     topics = {**{k: v for k, v in index.topics.items() if k not in listed},
               **{t.slug: t for t in config.topics}}
     memo = cache.load("related")
@@ -294,7 +292,7 @@ def _rebuild(config: SiteConfig, cache: BuildCache, jobs: int, stages,
     cache.set_last_build(config.output_dir, None)   # until this build is complete
     light = {ident: replace(a, body="") for ident, a in replacements.items()}
     index = patch_index(index, light)
-    _convert(cache, config, replacements.values())
+    convert_bodies(list(replacements.values()), cache, 1, config)   # bodies in hand
     families = site_families(index, config, focus=set(replacements))
     stages.done("quick: index and families")
     theme = Theme(config, index.topics, index.sources)
@@ -310,15 +308,6 @@ def _rebuild(config: SiteConfig, cache: BuildCache, jobs: int, stages,
         feeds=kinds.count("feed"), written=len(outcome.written), removed=len(outcome.removed),
         rendered=outcome.rendered, imported=0, seconds=0.0, built=outcome.published,
         changed=tuple(sorted(outcome.written + outcome.removed)))
-
-
-def _convert(cache: BuildCache, config: SiteConfig, articles: Iterable[Article]) -> None:
-    """Put the HTML of the new bodies in the cache."""
-    todo = {a.body_key: a for a in articles}
-    todo = {k: a for k, a in todo.items() if k not in cache.html([k])}
-    if todo:
-        markup = Markup()
-        cache.put_html({k: markup.render(body_of(a, config)) for k, a in todo.items()})
 
 
 def _remember(cache: BuildCache, config: SiteConfig, state: ContentState,

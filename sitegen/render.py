@@ -327,8 +327,8 @@ class SiteRenderer:
         unchanged files are made the published ones first) or move the changed files in
         under a journal."""
         changes = len(outcome.written) + len(outcome.removed)
-        marker = _marker(manifest) if full or changes else self.cache.marker(
-            self.config.output_dir) or _marker(manifest)
+        kept = None if full or changes else self.cache.marker(self.config.output_dir)
+        marker = kept or _marker(manifest)   # the same files: the same marker
         if full:
             out.publish(marker)
         elif spare and changes:
