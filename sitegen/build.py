@@ -16,7 +16,8 @@ from .indexes import build_index
 from .lock import build_lock
 from .model import BuildResult
 from .parallel import Background, default_jobs
-from .quick import kept_content, quick_rebuild, reshaped_content
+from .quick import (SeedsLeft, kept_content, last_record, quick_rebuild, reshaped_content,
+                    seeds_left)
 from .reader import PageRecord, ReadResult, read_content
 from .render import SiteRenderer, convert_bodies, output_intact
 from .routes import site_families
@@ -163,14 +164,14 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
         quick = quick_rebuild(config, cache, inputs, last, do_import, jobs, stages, early)
         if quick is None:
             cache.set_last_build(config.output_dir, None)   # until this build is complete
-            result, token = _pipeline(config, cache, do_import, jobs, stages, inputs, early,
-                                      last)
+            result, token, seeds = _pipeline(config, cache, do_import, jobs, stages, inputs,
+                                             early, last)
         else:
-            result, token = quick
+            (result, token), seeds = quick, seeds_left(last)
             result = replace(result, seconds=time.perf_counter() - started,
                              stages=tuple(stages.spent))
-        cache.set_last_build(config.output_dir, (inputs.digest, result, inputs.parts, token)
-                             if result.built else None)
+        cache.set_last_build(config.output_dir, last_record(
+            inputs.digest, result, inputs.parts, token, seeds) if result.built else None)
         return result
     finally:
         early.close()
@@ -179,11 +180,13 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
 
 def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
               stages: _Stages, snapshot: Snapshot, early: Background, last
-              ) -> tuple[BuildResult, str | None]:
+              ) -> tuple[BuildResult, str | None, SeedsLeft]:
     """Read, import, index, route and render (only the jobs whose inputs changed); with
-    the name of the content's index kept in the cache (``quick``)."""
+    the name of the content's index kept in the cache (``quick``) and the seeds the
+    import left out."""
     report = Report()
     imported = 0
+    seeds = seeds_left(last)    # no import: the last one's, which a new one would repeat
     kept = kept_content(config, cache, snapshot, last, do_import)
     if kept is not None:   # no page, seed or setting changed: the last build's index
         index, problems = kept
@@ -202,6 +205,7 @@ def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
         report.extend(content.imported.diagnostics)
         report.extend(content.read.diagnostics)
         imported = len(content.imported.created)
+        seeds = (content.imported.pending, content.imported.diagnostics)
         memo = cache.load("related")
         index = build_index(content.read.articles, content.read.topics, memo)
         if index.related_memo != memo:
@@ -225,4 +229,4 @@ def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
         imported=imported, seconds=time.perf_counter() - stages.started,
         built=outcome.published,
         changed=tuple(sorted(outcome.written + outcome.removed)), stages=tuple(stages.spent)
-    ), token
+    ), token, seeds

@@ -42,11 +42,37 @@ SeedsSeen = dict[str, tuple[FileSig | None, str]]   # seed file name -> (signatu
 
 
 @dataclass(frozen=True)
+class PendingSeed:
+    """A seed the import left out and looks at again every time (a duplicate; one it
+    cannot read or parse; a changed seed whose page was edited), so its ``problems`` come
+    again with every import. What in content/ decides them: the ``page`` they name, and
+    the source URL and text a page would need to share with the seed to change them."""
+
+    problems: tuple[Diagnostic, ...]
+    page: str | None = None
+    source_url: str | None = None          # normalised (urls.normalise_url)
+    fingerprint: str = ""                  # digests.text_fingerprint of its body
+
+
+@dataclass(frozen=True)
 class ImportResult:
     created: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     seen: SeedsSeen = field(default_factory=dict)   # each seed's signature and hash
+    pending: tuple[PendingSeed, ...] = ()           # the seeds left out, in seed order
+
+
+def pending_unmoved(pending: Sequence[PendingSeed], edited: Sequence[PageInfo]) -> bool:
+    """Whether the seeds an import left out are left out alike, with the same problems,
+    after edits of the pages ``edited`` (as they are now) that add, remove or rename no
+    page and claim no other seed: none of these pages is one the problems name, or now
+    shares a left-out seed's source URL or text."""
+    pages = {p.page for p in pending if p.page}
+    source_urls = {p.source_url for p in pending if p.source_url}
+    texts = {p.fingerprint for p in pending if p.fingerprint}
+    return not any(info.path in pages or (info.source_url and info.source_url in source_urls)
+                   or (info.fingerprint and info.fingerprint in texts) for info in edited)
 
 
 @dataclass
@@ -305,6 +331,7 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
     created: list[str] = []
     updated: list[str] = []
     problems: list[Diagnostic] = []
+    pending: list[PendingSeed] = []
     now: SeedsSeen = {}
     candidates = _candidates(config, state, seen or {}, now, snapshot)
     if not candidates:
@@ -327,7 +354,11 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
                 now[name] = (candidate.sig, outcome.seed_hash)
             problems.extend(outcome.problems)
             page = outcome.page
+            existing = candidate.existing
             if page is None:
+                if existing is None or existing.seed_hash != outcome.seed_hash:
+                    pending.append(PendingSeed(tuple(outcome.problems),
+                                               existing.path if existing else None))
                 continue
             if candidate.existing is not None:
                 atomic_write(Path(root + candidate.existing.path), page.text.encode(),
@@ -341,6 +372,8 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
                 problems.append(warning(f"seeds/{name}",
                                         f"the same story as {duplicate}: not imported again",
                                         hint="delete this seed, or edit the existing page"))
+                pending.append(PendingSeed((*outcome.problems, problems[-1]), duplicate,
+                                           page.source_url, page.fingerprint))
                 continue
             path = _new_path(os.path.join(content, *page.folder), page.slug, taken, listed)
             os.replace(page.staged, path)
@@ -355,7 +388,7 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
     for year, month in sorted(discarded):   # a worker made them for a duplicate: unmake
         _remove_if_empty(os.path.join(content, year, month))
         _remove_if_empty(os.path.join(content, year))
-    return ImportResult(tuple(created), tuple(updated), tuple(problems), now)
+    return ImportResult(tuple(created), tuple(updated), tuple(problems), now, tuple(pending))
 
 
 def _remove_if_empty(folder: str) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from typing import Iterable
+from collections import Counter
 
 from . import urls
 from .cache import BuildCache
@@ -31,6 +31,7 @@ from .contentstate import (ContentState, Remembered, content_key, kept_shapes, k
                            remember_content, shape)
 from .errors import Diagnostic
 from .fsutil import file_sig
+from .importer import PendingSeed, pending_unmoved
 from .indexes import build_index, patch_index, structure
 from .model import Article, BuildResult, SiteIndex
 from .parallel import Background
@@ -41,6 +42,9 @@ from .snapshot import Snapshot
 from .theme import Theme
 
 QUICK_LIMIT = 32   # more pages changed than this: a full build
+
+SeedsLeft = tuple[tuple[PendingSeed, ...], tuple[Diagnostic, ...]]
+"""The seeds an import left out (``importer.PendingSeed``), and every problem it reported."""
 
 
 @dataclass
@@ -134,12 +138,30 @@ def _replacement(edit: _Edit, old: Article | None, index: SiteIndex, config: Sit
     return new
 
 
-def _last(last) -> tuple[BuildResult, dict[str, str], str] | None:
-    """The last build's result, its inputs' parts and its content's index token, if it
-    published and kept an index (as this version records them)."""
-    if isinstance(last, tuple) and len(last) == 4 and last[1].built and last[3]:
-        return last[1], last[2], last[3]
+def _last(last) -> tuple[BuildResult, dict[str, str], str, SeedsLeft] | None:
+    """The last build's result, its inputs' parts, its content's index token and the
+    seeds its import left out, if it published and kept an index (as this version
+    records them: see :func:`last_record`)."""
+    if isinstance(last, tuple) and len(last) == 5 and last[1].built and last[3]:
+        return last[1], last[2], last[3], last[4]
     return None
+
+
+def last_record(digest: str, result: BuildResult, parts: dict[str, str], token: str | None,
+                seeds: SeedsLeft):
+    """What the cache keeps of a published build for the next one: its inputs' digest and
+    parts, its result, the name of its content's index, and the seeds its import left out
+    with the problems that import reported (see :func:`_carried`)."""
+    return (digest, result, parts, token, seeds)
+
+
+def seeds_left(last) -> SeedsLeft:
+    """For a build that takes the last one's problems instead of importing (no seed
+    changed): the seeds the last import left out, and the problems an import reports
+    now (theirs: the others were reported once)."""
+    found = _last(last)
+    pending = () if found is None else found[3][0]
+    return pending, tuple(d for p in pending for d in p.problems)
 
 
 def kept_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
@@ -150,11 +172,11 @@ def kept_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last
     found = _last(last)
     if found is None:
         return None
-    result, parts, token = found
+    result, parts, token, seeds = found
     same = [str(config.content_dir), "settings"] + ([str(config.seeds_dir)] if do_import else [])
     if any(parts.get(k) is None or parts.get(k) != snapshot.parts.get(k) for k in same):
         return None
-    carried = _carried(config, result.diagnostics)
+    carried = _carried(config, result, seeds)
     state = kept_state(cache, token)
     if carried is None or state is None:
         return None
@@ -172,6 +194,7 @@ class _Since:
     carried: list[Diagnostic]
     seen: dict
     edits: list[_Edit]
+    seeds: SeedsLeft
 
 
 def _content_edits(config: SiteConfig, cache: BuildCache, snapshot: Snapshot,
@@ -179,17 +202,20 @@ def _content_edits(config: SiteConfig, cache: BuildCache, snapshot: Snapshot,
     found = _last(last)
     if found is None:
         return None
-    result, parts, token = found
+    result, parts, token, seeds = found
     content = str(config.content_dir)
     if parts.keys() != snapshot.parts.keys() or parts.get(content) is None or any(
             parts[k] != snapshot.parts[k] for k in parts if k != content):
         return None
-    carried = _carried(config, result.diagnostics)
+    carried = _carried(config, result, seeds)
     seen = cache.load("seen:content")
     if carried is None or not isinstance(seen, dict):
         return None
     edits = _changed_files(config, snapshot, seen)
-    return None if edits is None else _Since(result, token, carried, seen, edits)
+    if edits is None or not pending_unmoved(   # the seeds left out would be alike
+            seeds[0], [e.record.info for e in edits if e.record is not None]):
+        return None
+    return _Since(result, token, carried, seen, edits, seeds)
 
 
 def reshaped_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
@@ -275,14 +301,24 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, las
                     seen, result, carried, listed), token
 
 
-def _carried(config: SiteConfig, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic] | None:
-    """The last build's problems, which a full build would report again: only those of
-    content pages are known to be (they come with the pages' records); None otherwise."""
+def _carried(config: SiteConfig, result: BuildResult, seeds: SeedsLeft
+             ) -> list[Diagnostic] | None:
+    """The last build's problems that a full build would report again, as it would: the
+    problems of the seeds its import left out (which every import reports again, when
+    the seeds and what decides them are as they were: the callers check), then those of
+    content pages (they come with the pages' records). The other problems of its import
+    are not reported again; any other problem (a template's ...): None."""
     prefix = config.content_dir.name + "/"
-    found = list(diagnostics)
-    if any(not d.file.startswith(prefix) for d in found):
-        return None
-    return found
+    imported = Counter(seeds[1])
+    pages: list[Diagnostic] = []
+    for d in result.diagnostics:
+        if imported[d] > 0:
+            imported[d] -= 1
+        elif d.file.startswith(prefix):
+            pages.append(d)
+        else:
+            return None
+    return [d for p in seeds[0] for d in p.problems] + pages
 
 
 def _rebuild(config: SiteConfig, cache: BuildCache, jobs: int, stages,

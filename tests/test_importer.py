@@ -177,3 +177,21 @@ def test_temporary_files_of_a_killed_import_are_cleaned(site: Site, command: str
     assert site.run(command).code == 0
     assert not leftover.exists()
     assert len(pages(site)) == 1
+
+
+def test_the_seeds_left_out_are_decided_alike_unless_an_edit_touches_what_decides_them():
+    """``pending_unmoved``: an edit of the page a left-out seed names, or one that gives a
+    page the seed's source URL or text, may change what the import does with it."""
+    from sitegen.importer import PendingSeed, pending_unmoved
+    from sitegen.model import PageInfo
+
+    pending = [PendingSeed((), "content/a.md", "https://example.org/s1", "fp-s1"),
+               PendingSeed(())]     # an empty seed: nothing in content/ decides it
+    elsewhere = PageInfo("content/b.md", source_url="https://example.org/b", fingerprint="fp-b")
+    assert pending_unmoved(pending, [elsewhere])
+    assert pending_unmoved(pending, [])
+    assert not pending_unmoved(pending, [PageInfo("content/a.md", fingerprint="fp-a2")])
+    assert not pending_unmoved(pending, [PageInfo("content/b.md",
+                                                  source_url="https://example.org/s1")])
+    assert not pending_unmoved(pending, [PageInfo("content/b.md", fingerprint="fp-s1")])
+    assert pending_unmoved(pending[1:], [PageInfo("content/a.md", fingerprint="fp-s1")])

@@ -64,7 +64,7 @@ class Editor:
         rng, site = self.rng, self.site
         action = rng.choice(["new", "new", "body", "body", "title", "date", "topics", "delete",
                              "rename", "draft", "broken", "template", "css", "per_page", "seed",
-                             "summary", "touch"])
+                             "summary", "touch", "left_out"])
         pages = self.pages()
         if action == "new" or not pages:
             self.new_page()
@@ -104,6 +104,12 @@ class Editor:
             site.write(f"seeds/s{self.serial}.txt",
                        f"# *Seeded story {self.serial}*\n---\nMADRID, March 4, 2024 (AP) - Text "
                        f"{self.serial}.\n---\n<https://example.org/s{self.serial}>\n**Wire One**\n")
+        elif action == "left_out":   # a seed the import leaves out: a duplicate, or empty
+            self.serial += 1
+            earlier = rng.randint(1, self.serial)
+            site.write(f"seeds/d{self.serial}.txt", "" if rng.random() < 0.3 else
+                       f"# *Told again {self.serial}*\n---\nMADRID, March 4, 2024 (AP) - Text "
+                       f"{earlier}.\n---\n<https://example.org/s{earlier}>\n**Wire Two**\n")
         return action
 
     def configure(self, per_page: int) -> None:
@@ -313,3 +319,62 @@ def test_an_index_the_helper_could_not_keep_is_never_taken(site: Site, monkeypat
         result = site.run("build", "--timings")
         assert result.code == 0 and expected in result.out, result.out
         assert site.files() == clean_build(site, 3)
+
+
+def _warnings(text: str) -> list[str]:
+    return sorted(line for line in text.splitlines() if ": warning: " in line)
+
+
+def test_seeds_left_out_leave_the_quick_ways_open_while_nothing_decides_them_anew(site: Site):
+    """Seeds the import leaves out (the same story as a page, an empty seed) are looked at
+    again by every import, and reported again. They do not send every later build the
+    full way: an edit elsewhere, a template edit and a reshaping edit take their quick
+    ways and report them as a clean build does. An edit of the page a seed duplicates
+    decides that seed anew: the full way, which now imports it."""
+    editor = Editor(site, random.Random(5))
+    editor.configure(3)
+    for _ in range(6):
+        editor.new_page()
+    site.page("a/plain.md", title="Plain story", date="2024-02-02", id="urn:plain")
+    body = "MADRID, March 4, 2024 (AP) - The council met on Tuesday to discuss the new bridge."
+    site.write("seeds/a.txt", f"# *Seeded story A*\n---\n{body}\n---\n<https://example.org/a>\n"
+                              "**Wire One**\n")
+    assert site.run("build", "-q").code == 0
+    site.write("seeds/b.txt", f"# *Another headline*\n---\n{body}\n---\n"
+                              "<https://example.org/b>\n**Wire Two**\n")    # the same text
+    site.write("seeds/c.txt", "\n")
+    assert site.run("build", "-q").code == 0
+    seeded = next(p for p in editor.pages() if "seeded-story-a" in p.name)
+
+    def build(way: str | None) -> None:
+        result = site.run("build", "--timings")
+        assert result.code == 0, result.err
+        assert (way is None or way in result.out) and (
+            way is not None or "read and import" in result.out), result.out
+        copy = site.root.parent / "clean-copy"    # a clean build's import may touch
+        shutil.rmtree(copy, ignore_errors=True)   # content/'s folders: built apart
+        copy.mkdir()
+        for name in ("content", "seeds", "templates", "site.yaml"):
+            if (site.root / name).is_dir():
+                shutil.copytree(site.root / name, copy / name)
+            elif (site.root / name).exists():
+                shutil.copy(site.root / name, copy / name)
+        err = io.StringIO()
+        assert main(["build", "-q", "--config", str(copy / "site.yaml")], out=io.StringIO(),
+                    err=err) == 0
+        assert site.files() == site.files(copy / "public")
+        assert _warnings(result.err) == _warnings(err.getvalue())
+        assert len(_warnings(result.err)) == (2 if way else 1), result.err
+
+    others = [p for p in editor.pages() if p != seeded]
+    others[0].write_text(others[0].read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    build("quick: check")
+    site.write("templates/article.html", TEMPLATE.replace("{n}", "4"))
+    build("index (kept)")
+    plain = site.root / "content/a/plain.md"
+    plain.write_text(plain.read_text(encoding="utf-8").replace("Plain story", "Retitled story"),
+                     encoding="utf-8")    # its slug follows: the lists move
+    build("index (regrouped)")
+    seeded.write_text(seeded.read_text(encoding="utf-8") + "\nA correction.\n", encoding="utf-8")
+    build(None)        # the seed of the same text is no longer a duplicate: imported
+    assert any("another-headline" in p.name for p in editor.pages())
