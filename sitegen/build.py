@@ -19,7 +19,7 @@ from .parallel import Background, default_jobs
 from .quick import (SeedsLeft, kept_content, last_record, quick_rebuild, reshaped_content,
                     seeds_left)
 from .reader import PageRecord, ReadResult, read_content
-from .render import SiteRenderer, convert_bodies, output_intact
+from .render import SiteRenderer, convert_bodies, output_intact, search_stale
 from .routes import site_families
 from .snapshot import Snapshot, take_snapshot
 from .theme import BUILTIN_TEMPLATES, BUILTIN_THEMES, Theme
@@ -97,15 +97,18 @@ def import_only(config: SiteConfig, jobs: int | None = None) -> ImportResult:
 
 
 def build_site(config: SiteConfig, *, do_import: bool = True, jobs: int | None = None,
-               memory: CacheMemory | None = None) -> BuildResult:
+               memory: CacheMemory | None = None, search_later: bool = False) -> BuildResult:
     """Build the site into ``config.output_dir``, re-rendering only what changed. The
     previous output stays in place unless every page of the new one rendered. A process
     that builds again and again (the dev server) passes the same ``memory`` each time, so
-    what the cache holds is not loaded again."""
+    what the cache holds is not loaded again, and may pass ``search_later``: the search
+    index already published is kept as it is when article pages changed (Pagefind reads
+    them all: 20 s at 10,000 articles), and the next build without it makes it again."""
     started = time.perf_counter()
     check_output(config)
     with build_lock(config.cache_dir), _collector_paused():
-        return _build(config, do_import, jobs or default_jobs(), started, memory)
+        return _build(config, do_import, jobs or default_jobs(), started, memory,
+                      search_later)
 
 
 @contextmanager
@@ -144,7 +147,7 @@ class _Stages:
 
 
 def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
-           memory: CacheMemory | None) -> BuildResult:
+           memory: CacheMemory | None, search_later: bool) -> BuildResult:
     cache = BuildCache(config.cache_dir, memory)
     stages = _Stages(started)
     OutputFolder(config.output_dir).recover()    # a killed publish is finished first
@@ -155,17 +158,19 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
         inputs = _inputs(config, do_import)
         last = cache.last_build(config.output_dir)
         if (last is not None and last[0] == inputs.digest
+                and (search_later or not search_stale(config, cache))
                 and output_intact(config, cache, early.result()[0])):
             stages.done("check inputs")
             return replace(last[1], seconds=time.perf_counter() - started, written=0,
                            removed=0, imported=0, rendered=0, changed=(),
                            stages=tuple(stages.spent))
         stages.done("check inputs")
-        quick = quick_rebuild(config, cache, inputs, last, do_import, jobs, stages, early)
+        quick = quick_rebuild(config, cache, inputs, last, do_import, jobs, stages, early,
+                              search_later)
         if quick is None:
             cache.set_last_build(config.output_dir, None)   # until this build is complete
             result, token, seeds = _pipeline(config, cache, do_import, jobs, stages, inputs,
-                                             early, last)
+                                             early, last, search_later)
         else:
             (result, token), seeds = quick, seeds_left(last)
             result = replace(result, seconds=time.perf_counter() - started,
@@ -179,8 +184,8 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
 
 
 def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
-              stages: _Stages, snapshot: Snapshot, early: Background, last
-              ) -> tuple[BuildResult, str | None, SeedsLeft]:
+              stages: _Stages, snapshot: Snapshot, early: Background, last,
+              search_later: bool = False) -> tuple[BuildResult, str | None, SeedsLeft]:
     """Read, import, index, route and render (only the jobs whose inputs changed); with
     the name of the content's index kept in the cache (``quick``) and the seeds the
     import left out."""
@@ -217,7 +222,8 @@ def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
     theme = Theme(config, index.topics, index.sources)
     families = site_families(index, config)
     stages.done("job families")
-    outcome = SiteRenderer(config, theme, cache, jobs).render(families, early.result())
+    outcome = SiteRenderer(config, theme, cache, jobs, search_later).render(families,
+                                                                          early.result())
     stages.done("render and publish")
     report.extend(outcome.diagnostics)
     kinds = list(outcome.outputs.values())

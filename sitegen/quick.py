@@ -265,8 +265,8 @@ def reshaped_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, 
 
 
 def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
-                  do_import: bool, jobs: int, stages, early: Background
-                  ) -> tuple[BuildResult, str] | None:
+                  do_import: bool, jobs: int, stages, early: Background,
+                  search_later: bool = False) -> tuple[BuildResult, str] | None:
     """Rebuild after edits of content pages that keep the site's structure (with the name
     of the content's index, patched); None when the change is of another kind (then
     nothing was written). ``early`` lists the output folder (``writer.listings``), to
@@ -298,7 +298,7 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, las
         return None   # changed behind sitegen's back: the full build puts it right
     stages.done("quick: check")
     return _rebuild(config, cache, jobs, stages, state, index, replacements, edits,
-                    seen, result, carried, listed), token
+                    seen, result, carried, listed, search_later), token
 
 
 def _carried(config: SiteConfig, result: BuildResult, seeds: SeedsLeft
@@ -324,7 +324,7 @@ def _carried(config: SiteConfig, result: BuildResult, seeds: SeedsLeft
 def _rebuild(config: SiteConfig, cache: BuildCache, jobs: int, stages,
              state: ContentState, index: SiteIndex, replacements: dict[str, Article],
              edits: list[_Edit], seen: dict, result: BuildResult,
-             carried: list[Diagnostic], listed) -> BuildResult:
+             carried: list[Diagnostic], listed, search_later: bool) -> BuildResult:
     cache.set_last_build(config.output_dir, None)   # until this build is complete
     light = {ident: replace(a, body="") for ident, a in replacements.items()}
     index = patch_index(index, light)
@@ -332,8 +332,8 @@ def _rebuild(config: SiteConfig, cache: BuildCache, jobs: int, stages,
     families = site_families(index, config, focus=set(replacements))
     stages.done("quick: index and families")
     theme = Theme(config, index.topics, index.sources)
-    outcome = SiteRenderer(config, theme, cache, jobs).render(families, (listed, None),
-                                                              partial=True)
+    renderer = SiteRenderer(config, theme, cache, jobs, search_later)
+    outcome = renderer.render(families, (listed, None), partial=True)
     stages.done("quick: render and publish")
     if outcome.published:
         _remember(cache, config, state, light, edits, seen)

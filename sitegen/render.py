@@ -71,6 +71,15 @@ def convert_bodies(articles: Sequence[Article], cache: BuildCache, jobs: int,
     return len(keys)
 
 
+_STALE = "search-stale:"   # the cache's flag: a build kept an index its pages outgrew
+
+
+def search_stale(config: SiteConfig, cache: BuildCache) -> bool:
+    """Whether a build with ``search_later`` kept a search index that no longer matches
+    the published pages: the next build without it makes the index again."""
+    return bool(config.search and cache.load(_STALE + str(config.output_dir)))
+
+
 def _marker(manifest: Manifest) -> str:
     """The output folder's marker names the build it holds, so a folder changed behind
     sitegen's back (deleted, replaced, restored) is noticed and fully rebuilt."""
@@ -117,8 +126,10 @@ class SiteRenderer:
     """Renders one build's job families; holds the theme, the cache and the previous
     manifest."""
 
-    def __init__(self, config: SiteConfig, theme: Theme, cache: BuildCache, jobs: int):
+    def __init__(self, config: SiteConfig, theme: Theme, cache: BuildCache, jobs: int,
+                 search_later: bool = False):
         self.config, self.theme, self.cache, self.jobs = config, theme, cache, jobs
+        self.search_later = search_later   # keep the published search index (see build_site)
         self.previous = cache.manifest(config.output_dir)
         templates = [p for d in theme.template_dirs() + [BUILTIN_TEMPLATES]
                      for p in d.rglob("*") if p.is_file()]
@@ -181,7 +192,7 @@ class SiteRenderer:
             outcome.diagnostics = plan.clashes
             if outcome.diagnostics:
                 return outcome
-            spare, staged = not full and len(plan.todo) > SMALL_CHANGE, {}
+            spare, staged = not full and self._in_spare(plan.todo), {}
             if spare:
                 try:
                     staged = out.use_spare(set(plan.outputs) | set(existing), spare_listed)
@@ -196,13 +207,26 @@ class SiteRenderer:
             bundle = {f for f in existing if f.startswith(BUNDLE_DIR + "/")}
             outcome.removed = sorted(existing.keys() - set(manifest) - {MARKER} - bundle) + odd
             articles = [o for o, kind in plan.outputs.items() if kind == "article"]
+            stale = search_stale(self.config, self.cache)
             self._search_bundle(articles, out, full, spare, existing, bundle, staged, outcome)
             self._publish(out, full, spare, existing, staged, manifest, outcome)
+            if stale and any(f.startswith(BUNDLE_DIR + "/") for f in outcome.written):
+                self.cache.store(_STALE + str(self.config.output_dir), None)   # made again
             self.cache.store(f"families:{self.config.output_dir}", plan.families)
             references = self.templates.references()
             if references != self.cache.load("template-references"):
                 self.cache.store("template-references", references)
         return outcome
+
+    def _in_spare(self, todo: Sequence[RenderJob]) -> bool:
+        """Whether a rebuild is staged in the spare, where the unchanged pages are already
+        in place: when it has many pages to render, or may make the search index (an
+        article page to render, or the index left for later): Pagefind reads every article
+        page, and in a fresh folder 10,000 of them would be linked in first (4 s here)."""
+        return len(todo) > SMALL_CHANGE or (
+            self.config.search and not self.search_later
+            and (search_stale(self.config, self.cache)
+                 or any(job.kind == "article" for job in todo)))
 
     def _families(self) -> FamilyState:
         return self.cache.load(f"families:{self.config.output_dir}") or {}
@@ -307,7 +331,12 @@ class SiteRenderer:
             outcome.removed += sorted(bundle)
             return
         changed = set(outcome.written) | set(outcome.removed)
-        if not (full or not bundle or changed.intersection(articles)):
+        stale = search_stale(self.config, self.cache)
+        if not (full or not bundle or stale or changed.intersection(articles)):
+            return
+        if self.search_later and bundle and not full:   # the index published stays
+            if not stale:
+                self.cache.store(_STALE + str(self.config.output_dir), True)
             return
         if spare:   # Pagefind must not write through a link into the published bundle
             shutil.rmtree(out.staging / BUNDLE_DIR, ignore_errors=True)
@@ -334,7 +363,9 @@ class SiteRenderer:
         elif spare and changes:
             gone = set(outcome.written) | set(outcome.removed) | {MARKER}
             out.carry([f for f in existing if f not in gone], staged, existing)
-            out.drop(outcome.removed)
+            # the published files that go (not the odd entries of the output folder, links
+            # and the like: the spare has none, and may hold a real folder at their path)
+            out.drop([f for f in outcome.removed if f in existing])
             out.publish(marker)
         elif changes:
             out.publish_changes(outcome.written, outcome.removed, marker)

@@ -58,6 +58,11 @@ def article(date: datetime, slug: str) -> str:
     return f"{day_key(date)}/{slug}/"
 
 
+# Every article page's file (``article(...)`` + ``index.html``) and no other page's: a year
+# of 1-4 digits, two-digit month and day, the slug. As a glob (Pagefind's ``--glob``).
+ARTICLE_PAGES_GLOB = "[0-9]*/[0-9][0-9]/[0-9][0-9]/*/index.html"
+
+
 def year(key: str) -> str:
     """``key`` is ``"2023"``; month and day keys are ``"2023/11"`` and ``"2023/11/01"``."""
     return f"{key}/"

@@ -350,13 +350,16 @@ class Outcome:
 class Rebuilder:
     """Builds the site for a change set: reloads ``site.yaml`` when it changed (or when the
     last load failed), then calls :func:`sitegen.build.build_site`. Never raises for bad input;
-    every problem ends up in the :class:`Outcome`."""
+    every problem ends up in the :class:`Outcome`. The first build makes the search index
+    when it is due; later ones keep the published one (Pagefind reads every article page
+    again: 20 s at 10,000 articles) and leave it to the next plain build."""
 
     def __init__(self, source: ConfigSource, config: SiteConfig):
         self.source = source
         self.config = config
         self.config_broken = False
         self.memory = CacheMemory()   # the cache's contents, kept between rebuilds
+        self.first = True             # the first build makes the search index if due
 
     def config_file(self) -> Path:
         return (self.config.config_file or self.config.root / CONFIG_NAME).absolute()
@@ -371,8 +374,9 @@ class Rebuilder:
             except ConfigError as exc:
                 self.config_broken = True
                 return Outcome(None, exc.diagnostics, exc.diagnostics, changes, True)
-        try:
-            result = build_site(self.config, memory=self.memory)
+        try:   # later ones leave it for the next plain build: see build_site
+            result = build_site(self.config, memory=self.memory, search_later=not self.first)
+            self.first = False
         except UnsafeOutput as exc:
             return Outcome(None, (exc.diagnostic,), (exc.diagnostic,), changes, reload_config)
         except Exception as exc:  # a bug in sitegen: show it, keep the server up

@@ -75,7 +75,7 @@ def test_a_template_error_keeps_the_previous_site(site: Site):
     assert "templates/article.html" in result.err and "previous site" in result.err
     assert site.files() == before
     leftovers = [p.name for p in site.root.iterdir() if p.name.startswith(".public.sitegen-")]
-    assert leftovers == []
+    assert set(leftovers) <= {".public.sitegen-spare"}   # the spare is staging, and stays
 
 
 def test_strict_turns_warnings_into_failure(site: Site):

@@ -351,7 +351,13 @@ def test_staged_writes_never_recreate_an_abandoned_staging_folder(tmp_path: Path
 
 # ------------------------------------------------------------------ symbolic links
 
-def test_a_symlink_in_the_output_folder_never_leads_to_writing_outside(site: Site, tmp_path: Path):
+@pytest.mark.parametrize("spare", [False, True])
+def test_a_symlink_in_the_output_folder_never_leads_to_writing_outside(
+        site: Site, tmp_path: Path, spare: bool, monkeypatch: pytest.MonkeyPatch):
+    """Whichever way the rebuild is staged: in a fresh folder whose files are moved in,
+    or in the spare, which is swapped in (where a real folder stands at the link's path)."""
+    from sitegen import render
+    monkeypatch.setattr(render.SiteRenderer, "_in_spare", lambda self, todo: spare)
     outside = tmp_path / "outside"
     (outside / "2024").mkdir(parents=True)
     (outside / "2024" / "keep.txt").write_text("mine")

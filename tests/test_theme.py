@@ -356,6 +356,24 @@ def test_search_index_is_built_when_pagefind_is_installed(news: Site):
     assert sum(lang["page_count"] for lang in entry["languages"].values()) == 3   # articles only
 
 
+def test_pagefind_reads_exactly_the_pages_it_indexes(news: Site):
+    """Pagefind is given the article pages only (``--glob``): the pages that carry
+    ``data-pagefind-body`` are those the glob names, whatever their date or slug."""
+    from pathlib import PurePosixPath
+
+    from sitegen.urls import ARTICLE_PAGES_GLOB
+
+    def named(path: str) -> bool:
+        parts = PurePosixPath(path)
+        return parts.match(ARTICLE_PAGES_GLOB) and len(parts.parts) == 5
+
+    pages = [p for p in news.files() if p.endswith(".html")]
+    marked = {p for p in pages if "data-pagefind-body" in news.read(p)}
+    assert marked and {p for p in pages if named(p)} == marked
+    assert named("999/01/02/a/index.html") and not named("2024/03/page/2/index.html")
+    assert not named("topics/economy/page/2/index.html")
+
+
 @pytest.mark.parametrize("staging", ["journal", "spare"])
 def test_search_index_follows_each_rebuild(site: Site, staging: str, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch):
@@ -368,7 +386,7 @@ def test_search_index_follows_each_rebuild(site: Site, staging: str, tmp_path: P
     from sitegen.search import pagefind_executable
     if not pagefind_executable():
         pytest.skip("pagefind-bin is not installed")
-    monkeypatch.setattr(render, "SMALL_CHANGE", 0 if staging == "spare" else 10**6)
+    monkeypatch.setattr(render.SiteRenderer, "_in_spare", lambda self, todo: staging == "spare")
     _news_site(site)
     assert site.run("build").code == 0
     site.write("templates/index.html", "{% extends 'default/index.html' %}{% block content %}"
@@ -390,6 +408,40 @@ def test_search_index_follows_each_rebuild(site: Site, staging: str, tmp_path: P
     spare = site.root / ".public.sitegen-spare"
     if staging == "spare":
         assert site.files(spare) == before
+
+
+def test_the_dev_server_leaves_the_search_index_for_the_next_build(site: Site,
+                                                                    tmp_path: Path):
+    """The dev server's first build makes the search index; its later rebuilds keep the
+    published one when article pages change (Pagefind reads them all, which takes long
+    at scale), and the next plain build makes it again, even when no input changed since:
+    then the site is the one a build from scratch makes."""
+    from sitegen.search import pagefind_executable
+    from sitegen.watcher import ConfigSource, Rebuilder
+    from sitegen.config import load_config
+    if not pagefind_executable():
+        pytest.skip("pagefind-bin is not installed")
+    _news_site(site)
+    config = load_config(site.root / "site.yaml")
+    rebuilder = Rebuilder(ConfigSource(site.root / "site.yaml"), config)
+
+    def bundle() -> dict[str, bytes]:
+        return {k: v for k, v in site.files().items() if k.startswith("pagefind/")}
+
+    assert rebuilder.rebuild().ok and bundle()              # made by the first build
+    first = bundle()
+    page = site.root / "content/2024/03/first.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("First body.", "A zeppelin."),
+                    encoding="utf-8")
+    assert rebuilder.rebuild().ok                           # a later one keeps it
+    assert b"zeppelin" in site.files()["2024/03/04/first-story/index.html"]
+    assert bundle() == first
+    assert rebuilder.rebuild().ok and bundle() == first     # nothing changed: still kept
+    assert site.run("build").code == 0                      # a plain build makes it again
+    fresh = tmp_path / "fresh"
+    assert site.run("build", "--output", str(fresh)).code == 0
+    assert bundle() != first and site.files() == site.files(fresh)
+    assert site.run("build").code == 0 and site.files() == site.files(fresh)
 
 
 def test_search_false_turns_it_all_off(site: Site):
