@@ -194,7 +194,6 @@ class _Since:
     carried: list[Diagnostic]
     seen: dict
     edits: list[_Edit]
-    seeds: SeedsLeft
 
 
 def _content_edits(config: SiteConfig, cache: BuildCache, snapshot: Snapshot,
@@ -215,7 +214,7 @@ def _content_edits(config: SiteConfig, cache: BuildCache, snapshot: Snapshot,
     if edits is None or not pending_unmoved(   # the seeds left out would be alike
             seeds[0], [e.record.info for e in edits if e.record is not None]):
         return None
-    return _Since(result, token, carried, seen, edits, seeds)
+    return _Since(result, token, carried, seen, edits)
 
 
 def reshaped_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
