@@ -378,3 +378,23 @@ def test_seeds_left_out_leave_the_quick_ways_open_while_nothing_decides_them_ane
     seeded.write_text(seeded.read_text(encoding="utf-8") + "\nA correction.\n", encoding="utf-8")
     build(None)        # the seed of the same text is no longer a duplicate: imported
     assert any("another-headline" in p.name for p in editor.pages())
+
+
+def test_more_edits_than_the_quick_limit_take_the_full_way(site: Site, monkeypatch):
+    """Up to ``QUICK_LIMIT`` edited pages rebuild the quick way; more, the full way; both
+    as a clean build."""
+    from sitegen import fsutil, quick
+    monkeypatch.setattr(quick, "QUICK_LIMIT", 2)
+    monkeypatch.setattr(fsutil, "RACY_NS", 0)   # pages just written count as edited only once
+    editor = Editor(site, random.Random(3))
+    editor.configure(3)
+    for _ in range(6):
+        editor.new_page()
+    assert site.run("build", "-q").code == 0
+    for count, way in ((2, "quick: check"), (3, "read and import")):
+        for page in editor.pages()[:count]:
+            page.write_text(page.read_text(encoding="utf-8") + f"\nMore {count}.\n",
+                            encoding="utf-8")
+        result = site.run("build", "--timings")
+        assert result.code == 0 and way in result.out, result.out
+        assert site.files() == clean_build(site, editor.per_page)
