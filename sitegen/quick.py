@@ -42,8 +42,9 @@ from .snapshot import Snapshot
 from .theme import Theme
 
 # More pages changed than this: a full build. At 10,000 articles the quick way was the
-# faster up to about 200 edited pages (64: 1.3-1.8 s against 2.0 s; 128: 1.9-2.4 s
-# against 2.1-2.6 s; 256: even); it converts their bodies in one process.
+# faster, by less and less (medians of 3, benchmarks/quick_limit.py: 8 pages 0.63 s
+# against 1.17 s, 64: 1.60 against 2.01, 128: 2.75 against 2.85, 256: 3.49 against
+# 3.76); it converts the edited bodies in one process.
 QUICK_LIMIT = 128
 
 SeedsLeft = tuple[tuple[PendingSeed, ...], tuple[Diagnostic, ...]]

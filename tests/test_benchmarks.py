@@ -75,6 +75,24 @@ def test_the_benchmark_measures_every_row_at_a_small_size(tmp_path: Path):
     assert '<p class="edition">Edition 0</p>' in article            # a visible edit
 
 
+def test_the_quick_limit_probe_measures_both_ways(tmp_path: Path):
+    """``quick_limit.py`` edits k pages and builds each way: the quick way within the
+    limit, the full way with it at 0; the edits reach the pages."""
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "quick_limit.py"), "--count", "40",
+         "--edits", "1", "3", "--runs", "1", "--settle", "0", "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    rows = re.findall(r"(?m)^\| (\d+) \| (\d+\.\d+) s [^|]*, (\w+) \| (\d+\.\d+) s [^|]*, "
+                      r"(\w+) \|$", result.stdout)
+    assert [(k, quick, full) for k, _, quick, _, full in rows] == [
+        ("1", "quick", "full"), ("3", "quick", "full")], result.stdout
+    assert all(float(a) > 0 and float(b) > 0 for _, a, _, b, _ in rows)
+    edited = [p for p in (tmp_path / "site-40" / "public").glob("20*/*/*/*/index.html")
+              if "One more sentence" in p.read_text(encoding="utf-8")]
+    assert len(edited) >= 3
+
+
 def test_a_baseline_is_sitegen_as_committed_at_that_revision(tmp_path: Path):
     if subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"],
                       capture_output=True).returncode != 0:
