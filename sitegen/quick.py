@@ -165,7 +165,12 @@ def seeds_left(last) -> SeedsLeft:
     now (theirs: the others were reported once)."""
     found = _last(last)
     pending = () if found is None else found[3][0]
-    return pending, tuple(d for p in pending for d in p.problems)
+    return pending, _problems_of(pending)
+
+
+def _problems_of(pending: tuple[PendingSeed, ...]) -> tuple[Diagnostic, ...]:
+    """The problems an import reports again of the seeds it left out, in seed order."""
+    return tuple(d for p in pending for d in p.problems)
 
 
 def kept_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
@@ -321,7 +326,7 @@ def _carried(config: SiteConfig, result: BuildResult, seeds: SeedsLeft
             pages.append(d)
         else:
             return None
-    return [d for p in seeds[0] for d in p.problems] + pages
+    return [*_problems_of(seeds[0]), *pages]
 
 
 def _rebuild(config: SiteConfig, cache: BuildCache, jobs: int, stages,

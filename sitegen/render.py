@@ -80,6 +80,10 @@ def search_stale(config: SiteConfig, cache: BuildCache) -> bool:
     return bool(config.search and cache.load(_STALE + str(config.output_dir)))
 
 
+def _set_search_stale(config: SiteConfig, cache: BuildCache, stale: bool) -> None:
+    cache.store(_STALE + str(config.output_dir), True if stale else None)
+
+
 def _marker(manifest: Manifest) -> str:
     """The output folder's marker names the build it holds, so a folder changed behind
     sitegen's back (deleted, replaced, restored) is noticed and fully rebuilt."""
@@ -207,11 +211,11 @@ class SiteRenderer:
             bundle = {f for f in existing if f.startswith(BUNDLE_DIR + "/")}
             outcome.removed = sorted(existing.keys() - set(manifest) - {MARKER} - bundle) + odd
             articles = [o for o, kind in plan.outputs.items() if kind == "article"]
-            stale = search_stale(self.config, self.cache)
             self._search_bundle(articles, out, full, spare, existing, bundle, staged, outcome)
             self._publish(out, full, spare, existing, staged, manifest, outcome)
-            if stale and any(f.startswith(BUNDLE_DIR + "/") for f in outcome.written):
-                self.cache.store(_STALE + str(self.config.output_dir), None)   # made again
+            if (any(f.startswith(BUNDLE_DIR + "/") for f in outcome.written)
+                    and search_stale(self.config, self.cache)):   # published, made again
+                _set_search_stale(self.config, self.cache, False)
             self.cache.store(f"families:{self.config.output_dir}", plan.families)
             references = self.templates.references()
             if references != self.cache.load("template-references"):
@@ -336,7 +340,7 @@ class SiteRenderer:
             return
         if self.search_later and bundle and not full:   # the index published stays
             if not stale:
-                self.cache.store(_STALE + str(self.config.output_dir), True)
+                _set_search_stale(self.config, self.cache, True)
             return
         if spare:   # Pagefind must not write through a link into the published bundle
             shutil.rmtree(out.staging / BUNDLE_DIR, ignore_errors=True)
