@@ -23,7 +23,7 @@ from .render import SiteRenderer, convert_bodies, output_intact, search_stale
 from .routes import site_families
 from .snapshot import Snapshot, take_snapshot
 from .theme import BUILTIN_TEMPLATES, BUILTIN_THEMES, Theme
-from .writer import OutputFolder, listings, unsafe_output
+from .writer import OutputFolder, listing, unsafe_output
 
 
 class UnsafeOutput(Exception):
@@ -150,16 +150,18 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
            memory: CacheMemory | None, search_later: bool) -> BuildResult:
     cache = BuildCache(config.cache_dir, memory)
     stages = _Stages(started)
-    OutputFolder(config.output_dir).recover()    # a killed publish is finished first
-    # the output folder and the spare are listed meanwhile, by a helper process on the
-    # core the parent leaves idle while it works alone (with one job: here, when needed)
-    early = Background(listings, config.output_dir, enabled=jobs > 1)
+    out = OutputFolder(config.output_dir)
+    out.recover()    # a killed publish is finished first
+    # the output folder, then the spare, are listed meanwhile, by a helper process on the
+    # core the parent leaves idle while it works alone (with one job: here, when needed);
+    # a quick rebuild needs only the first, and soon (the dev server's, at once)
+    early = Background(listing, out.output, then=[(listing, (out.spare,))], enabled=jobs > 1)
     try:
         inputs = _inputs(config, do_import)
         last = cache.last_build(config.output_dir)
         if (last is not None and last[0] == inputs.digest
                 and (search_later or not search_stale(config, cache))
-                and output_intact(config, cache, early.result()[0])):
+                and output_intact(config, cache, early.result())):
             stages.done("check inputs")
             return replace(last[1], seconds=time.perf_counter() - started, written=0,
                            removed=0, imported=0, rendered=0, changed=(),
@@ -222,8 +224,8 @@ def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
     theme = Theme(config, index.topics, index.sources)
     families = site_families(index, config)
     stages.done("job families")
-    outcome = SiteRenderer(config, theme, cache, jobs, search_later).render(families,
-                                                                          early.result())
+    outcome = SiteRenderer(config, theme, cache, jobs, search_later).render(
+        families, (early.result(), early.result(1)))
     stages.done("render and publish")
     report.extend(outcome.diagnostics)
     kinds = list(outcome.outputs.values())

@@ -277,7 +277,7 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, las
                   search_later: bool = False) -> tuple[BuildResult, str] | None:
     """Rebuild after edits of content pages that keep the site's structure (with the name
     of the content's index, patched); None when the change is of another kind (then
-    nothing was written). ``early`` lists the output folder (``writer.listings``), to
+    nothing was written). ``early`` lists the output folder (``writer.listing``), to
     check it is as published."""
     since = _content_edits(config, cache, snapshot, last)
     if since is None:
@@ -301,7 +301,7 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, las
     if found is None:
         return None
     replacements = {new.id: new for new in found.values()}
-    listed = early.result()[0]
+    listed = early.result()
     if listed is None or not output_intact(config, cache, listed):
         return None   # changed behind sitegen's back: the full build puts it right
     stages.done("quick: check")

@@ -176,7 +176,7 @@ class SiteRenderer:
         renders into a fresh folder; a rebuild with many pages to render, into the spare
         (see ``writer``), which is then swapped in; a smaller one, into a fresh folder
         whose files are moved in under a journal. ``listed``: the output folder and the
-        spare as listed at the start of the build (``writer.listings``), by a helper
+        spare as listed at the start of the build (``writer.listing``), by a helper
         process while this one read and indexed (None: list them here).
 
         ``partial``: ``families`` are only those that may have changed (``routes``, with a

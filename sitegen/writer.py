@@ -362,12 +362,6 @@ def listing(folder: Path) -> "Listing | None":
 Listing = tuple[dict[str, int], list[str]]
 
 
-def listings(output: Path) -> tuple[Listing | None, Listing | None]:
-    """The output folder and its spare, each as :func:`listing` finds it."""
-    folder = OutputFolder(output)
-    return listing(folder.output), listing(folder.spare)
-
-
 def replace_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None) -> None:
     """Write one file below ``folder`` (the spare, see :meth:`OutputFolder.use_spare`),
     where an older version of it may be. A file of the spare's own (one link) is

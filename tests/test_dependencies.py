@@ -339,6 +339,34 @@ def test_work_in_the_background_runs_in_a_helper_process_and_gives_its_result():
     unused.close()                      # never asked for: ends without waiting on anyone
 
 
+def _wait_for(path):
+    import os
+    import time
+    deadline = time.monotonic() + 30
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return os.getpid(), os.path.exists(path)
+
+
+def test_a_helper_makes_its_calls_in_order_and_gives_each_result_when_ready(tmp_path):
+    """The build's helper lists the output folder, then the spare: a quick rebuild takes
+    the first listing without waiting for the second (in the dev server it needs it at
+    once); the same process makes both."""
+    import multiprocessing
+    import os
+    from sitegen.parallel import Background
+    flag = tmp_path / "go"
+    if "fork" in multiprocessing.get_all_start_methods():
+        helper = Background(_pid_and, "first", then=[(_wait_for, (str(flag),))])
+        pid, value = helper.result()        # while the second call is still waiting
+        assert pid != os.getpid() and value == "first"
+        flag.touch()
+        assert helper.result(1) == (pid, True)
+        assert helper.result() == (pid, "first")
+    here = Background(_pid_and, "a", then=[(_pid_and, ("b",))], enabled=False)
+    assert here.result(1) == (os.getpid(), "b") and here.result() == (os.getpid(), "a")
+
+
 def test_the_early_listing_of_the_output_is_the_one_the_build_uses(site: Site, monkeypatch):
     """A rebuild takes its view of public/ (and of the spare) from the listing made at the
     start: a page deleted from public/ before the build is made again, and a stray file
@@ -349,10 +377,9 @@ def test_the_early_listing_of_the_output_is_the_one_the_build_uses(site: Site, m
     assert site.run("build").code == 0
     made = site.files()
     calls = []
-    real = writer.listings
-    monkeypatch.setattr(writer, "listings", lambda output: calls.append(output) or real(output))
     import sitegen.build
-    monkeypatch.setattr(sitegen.build, "listings", writer.listings)
+    monkeypatch.setattr(sitegen.build, "listing",
+                        lambda folder: calls.append(folder) or writer.listing(folder))
     (site.public / "2024/03/05/a/index.html").unlink()
     (site.public / "stray.html").write_text("not ours")
     site.page("b.md", title="B", id="urn:b", date="2024-03-06", body="Changed.")
