@@ -6,6 +6,8 @@ import gc
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Collection
 
 from .cache import BuildCache, CacheMemory
 from .config import SiteConfig
@@ -97,18 +99,22 @@ def import_only(config: SiteConfig, jobs: int | None = None) -> ImportResult:
 
 
 def build_site(config: SiteConfig, *, do_import: bool = True, jobs: int | None = None,
-               memory: CacheMemory | None = None, search_later: bool = False) -> BuildResult:
+               memory: CacheMemory | None = None, search_later: bool = False,
+               touched: Collection[Path] | None = None) -> BuildResult:
     """Build the site into ``config.output_dir``, re-rendering only what changed. The
     previous output stays in place unless every page of the new one rendered. A process
     that builds again and again (the dev server) passes the same ``memory`` each time, so
     what the cache holds is not loaded again, and may pass ``search_later``: the search
     index already published is kept as it is when article pages changed (Pagefind reads
-    them all: 20 s at 10,000 articles), and the next build without it makes it again."""
+    them all: 20 s at 10,000 articles), and the next build without it makes it again.
+    With ``memory``, it may also pass ``touched``: every path changed since its last
+    build (as file-system events name them); then only those are looked at, not every
+    input file (0.2 s at 10,000 articles)."""
     started = time.perf_counter()
     check_output(config)
     with build_lock(config.cache_dir), _collector_paused():
         return _build(config, do_import, jobs or default_jobs(), started, memory,
-                      search_later)
+                      search_later, touched)
 
 
 @contextmanager
@@ -126,11 +132,17 @@ def _collector_paused():
             gc.enable()
 
 
-def _inputs(config: SiteConfig, do_import: bool) -> Snapshot:
+def _inputs(config: SiteConfig, do_import: bool, memory: CacheMemory | None = None,
+            touched: Collection[Path] | None = None) -> Snapshot:
     folders = [config.content_dir, config.themes_dir, config.templates_dir, config.static_dir,
                BUILTIN_THEMES, BUILTIN_TEMPLATES] + ([config.seeds_dir] if do_import else [])
     files = [config.config_file] if config.config_file else []
-    return take_snapshot(f"{config!r}|{do_import}", folders, files)
+    since = memory.snapshot if memory is not None else None
+    snapshot = take_snapshot(f"{config!r}|{do_import}", folders, files,
+                             since if isinstance(since, Snapshot) else None, touched)
+    if memory is not None:
+        memory.snapshot = snapshot
+    return snapshot
 
 
 class _Stages:
@@ -147,7 +159,8 @@ class _Stages:
 
 
 def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
-           memory: CacheMemory | None, search_later: bool) -> BuildResult:
+           memory: CacheMemory | None, search_later: bool,
+           touched: Collection[Path] | None) -> BuildResult:
     cache = BuildCache(config.cache_dir, memory)
     stages = _Stages(started)
     out = OutputFolder(config.output_dir)
@@ -157,7 +170,7 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
     # a quick rebuild needs only the first, and soon (the dev server's, at once)
     early = Background(listing, out.output, then=[(listing, (out.spare,))], enabled=jobs > 1)
     try:
-        inputs = _inputs(config, do_import)
+        inputs = _inputs(config, do_import, memory, touched)
         last = cache.last_build(config.output_dir)
         if (last is not None and last[0] == inputs.digest
                 and (search_later or not search_stale(config, cache))

@@ -34,11 +34,14 @@ class CacheMemory:
     """What a long-running process (the dev server) keeps of the cache between builds, so
     a rebuild does not load it again. It is trusted only while the cache file's
     *generation* is the one it saw: every process that writes to the cache first writes a
-    new generation, so a build from another process (or a killed one) clears it."""
+    new generation, so a build from another process (or a killed one) clears it.
+    ``snapshot`` is the last build's view of its inputs (``snapshot.Snapshot``), which a
+    build told what paths changed since patches instead of walking them all again."""
 
     def __init__(self) -> None:
         self.generation: object = None
         self.values: dict[str, object] = {}
+        self.snapshot: object = None
 
 
 class BuildCache:

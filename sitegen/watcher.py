@@ -365,21 +365,29 @@ class Rebuilder:
         return (self.config.config_file or self.config.root / CONFIG_NAME).absolute()
 
     def rebuild(self, changes: ChangeSet | None = None) -> Outcome:
+        """Build for ``changes`` (the paths file-system events named since the last
+        rebuild: only those are looked at again), or, without them, for whatever changed
+        (every input file is looked at)."""
         reload_config = self.config_broken or (changes is not None and
                                                changes.touches(self.config_file()))
         if reload_config:
+            self.memory.snapshot = None    # the next build walks every input again
             try:
                 self.config = self.source.load()
                 self.config_broken = False
             except ConfigError as exc:
                 self.config_broken = True
                 return Outcome(None, exc.diagnostics, exc.diagnostics, changes, True)
+        touched = changes.paths if changes is not None else None
         try:   # later ones leave it for the next plain build: see build_site
-            result = build_site(self.config, memory=self.memory, search_later=not self.first)
+            result = build_site(self.config, memory=self.memory, search_later=not self.first,
+                                touched=touched)
             self.first = False
         except UnsafeOutput as exc:
+            self.memory.snapshot = None
             return Outcome(None, (exc.diagnostic,), (exc.diagnostic,), changes, reload_config)
         except Exception as exc:  # a bug in sitegen: show it, keep the server up
+            self.memory.snapshot = None
             problem = error("", f"internal error: {type(exc).__name__}: {exc}",
                             hint="please report it; the previous site was left in place")
             return Outcome(None, (problem,), (problem,), changes, reload_config)
@@ -389,6 +397,11 @@ class Rebuilder:
         return Outcome(result, problems, result.diagnostics, changes, reload_config)
 
 
+VERIFY_AFTER = 2.0
+"""Seconds of quiet after a rebuild that looked only at the paths events named, before
+every input is looked at once more (a change no event told of: a linked file's target)."""
+
+
 def watch_and_build(rebuilder: Rebuilder, watcher: SiteWatcher,
                     on_outcome: Callable[[Outcome], None], stop: threading.Event, *,
                     build_guard: Callable[[], ContextManager] | None = None) -> None:
@@ -396,14 +409,30 @@ def watch_and_build(rebuilder: Rebuilder, watcher: SiteWatcher,
     is missed) until ``stop`` is set, then stop the watcher. The watcher follows a new
     ``site.yaml`` that moves the folders to watch. ``build_guard``, when given, returns a
     context manager held around each build and its ``on_outcome`` (the server holds requests
-    back meanwhile)."""
+    back meanwhile). A rebuild looks only at the paths the events named; once things are
+    quiet for :data:`VERIFY_AFTER` seconds, every input is looked at again (nothing to
+    build, unless a change came without an event: then its outcome is shown too)."""
+    guard = build_guard if build_guard is not None else nullcontext
+    last: Outcome | None = None
+    unverified_since: float | None = None
     try:
         while not stop.is_set():
             changes = watcher.next_changes(timeout=0.2)
             if not changes:
+                if unverified_since is not None and \
+                        time.monotonic() - unverified_since >= VERIFY_AFTER:
+                    unverified_since = None
+                    with guard():
+                        outcome = rebuilder.rebuild()
+                        if outcome.changed_outputs or last is None or \
+                                outcome.problems != last.problems:
+                            on_outcome(outcome)
+                    last = outcome
                 continue
-            with build_guard() if build_guard is not None else nullcontext():
-                on_outcome(rebuilder.rebuild(changes))
+            with guard():
+                last = rebuilder.rebuild(changes)
+                on_outcome(last)
+            unverified_since = time.monotonic()
             watcher.retarget(site_targets(rebuilder.config), PathFilter.for_site(rebuilder.config))
     finally:
         watcher.stop()

@@ -455,3 +455,119 @@ def test_an_article_comes_back_from_the_cache_as_stored_unless_its_class_changed
     layout, names = model.Article.pickle_layout
     monkeypatch.setattr(model.Article, "pickle_layout", ("0" * len(layout), names))
     assert BuildCache(tmp_path).load("index") is None
+
+
+def _metadata(snapshot, folder):
+    return [(path, None if info is None else (info.st_mode, info.st_size, info.st_mtime_ns,
+                                              info.st_ctime_ns, info.st_ino))
+            for path, info in snapshot.under(folder).items()]
+
+
+def test_a_snapshot_patched_with_the_paths_events_named_is_what_a_walk_gives(tmp_path):
+    """The dev server passes the paths file-system events named since its last build;
+    the snapshot patched from them alone holds what walking every folder gives: the same
+    files, in the same order, with the same metadata and digests, across random edits,
+    new and deleted folders, renames, a file turned into a folder, links (to a file, to
+    nothing, to a folder: not followed). A change no event named is not seen."""
+    import shutil
+    rng = random.Random(7)
+    root = tmp_path / "site"
+    folders = [root / "content", root / "seeds"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "target.md").write_text("linked\n")
+    (elsewhere / "sub").mkdir()
+    (elsewhere / "sub" / "in-linked-folder.md").write_text("not walked\n")
+    for folder in folders:
+        (folder / "2024" / "03").mkdir(parents=True)
+        for n in range(6):
+            (folder / "2024" / "03" / f"p{n}.md").write_text(f"page {n}\n")
+
+    def files():
+        return [p for f in folders for p in f.rglob("*") if p.is_file() or p.is_symlink()]
+
+    def dirs():
+        return [p for f in folders for p in f.rglob("*") if p.is_dir() and not p.is_symlink()]
+
+    def new_path():
+        parent = rng.choice(dirs() + folders)
+        return parent / rng.choice(["a", "b-c", "b", "a.md", "z z.md", "é.md", "a.md.bak"])
+
+    def edit() -> set:
+        kind = rng.choice(["add", "add deep", "change", "delete", "rename", "delete folder",
+                           "rename folder", "link", "broken link", "folder link", "to folder"])
+        present = files()
+        if kind in ("change", "delete", "rename", "to folder") and not present:
+            kind = "add"
+        if kind.startswith("add") or kind.endswith("link"):
+            path = new_path()
+            if kind == "add deep":
+                path = path.with_suffix("") / "x" / "y.md"
+            if path.exists() or path.is_symlink() or any(
+                    p.is_symlink() or p.exists() and not p.is_dir() for p in path.parents):
+                return set()
+            made = [p for p in [*reversed(path.parents)] if not p.exists()]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if kind == "link":
+                path.symlink_to(elsewhere / "target.md")
+            elif kind == "broken link":
+                path.symlink_to(elsewhere / "gone.md")
+            elif kind == "folder link":
+                path.symlink_to(elsewhere / "sub")
+            else:
+                path.write_text(f"new {rng.random()}\n")
+            if kind == "folder link":     # an event naming a file inside it changes nothing
+                return {path, *made, path / "in-linked-folder.md"}
+            return {path, *made}
+        if kind == "change":
+            path = rng.choice(present)
+            if not path.is_symlink():
+                path.write_text(path.read_text() + "more\n")
+            return {path}
+        if kind == "delete":
+            path = rng.choice(present)
+            path.unlink()
+            return {path}
+        if kind == "to folder":      # a file deleted and a folder of that name made
+            path = rng.choice(present)
+            path.unlink()
+            path.mkdir()
+            (path / "inner.md").write_text("inner\n")
+            return {path, path / "inner.md"}
+        if kind == "rename":
+            path, target = rng.choice(present), new_path()
+            if target.exists() or target.is_symlink() or not target.parent.is_dir():
+                return set()
+            path.rename(target)
+            return {path, target}
+        candidates = dirs()
+        if not candidates:
+            return set()
+        folder = rng.choice(candidates)
+        if kind == "delete folder":
+            shutil.rmtree(folder)
+            return {folder}
+        target = new_path()
+        if target.exists() or target.is_symlink() or folder in target.parents:
+            return set()
+        folder.rename(target)
+        return {folder, target}
+
+    snapshot = take_snapshot("settings", folders, [])
+    for _ in range(80):
+        touched = set()
+        for _ in range(rng.randint(1, 3)):
+            touched |= edit()
+        patched = take_snapshot("settings", folders, [], since=snapshot, touched=touched)
+        walked = take_snapshot("settings", folders, [])
+        for folder in folders:
+            assert _metadata(patched, folder) == _metadata(walked, folder), touched
+        assert patched.parts == walked.parts and patched.digest == walked.digest
+        snapshot = patched
+    linked = [str(p) for f in folders for p in f.rglob("*") if p.is_symlink() and p.is_dir()]
+    assert linked and not any(path.startswith(f"{link}/") for link in linked
+                              for f in folders for path in snapshot.under(f))
+    page = folders[0] / "unnamed.md"
+    page.write_text("an edit no event named\n")
+    patched = take_snapshot("settings", folders, [], since=snapshot, touched=set())
+    assert patched.digest == snapshot.digest != take_snapshot("settings", folders, []).digest

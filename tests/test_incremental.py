@@ -159,6 +159,47 @@ def test_random_edits_always_match_a_clean_build(site: Site, seed: int, staging:
         assert (site.root / ".public.sitegen-spare").is_dir()
 
 
+def test_random_edits_seen_by_the_watcher_rebuild_to_match_a_clean_build(site: Site,
+                                                                        monkeypatch):
+    """The dev server's way: a real watcher's change sets, each rebuild looking only at
+    the paths the events named (the content folder is not walked again but after a
+    change of site.yaml), match a clean build after every few edits."""
+    import time
+    from sitegen import snapshot
+    from sitegen.config import load_config
+    from sitegen.watcher import ConfigSource, Rebuilder, SiteWatcher
+    rng = random.Random(4)
+    editor = Editor(site, rng)
+    editor.configure(3)
+    for _ in range(8):
+        editor.new_page()
+    config = load_config(site.root / "site.yaml")
+    walks, real_walk = [], snapshot._walk
+    monkeypatch.setattr(snapshot, "_walk", lambda folder, files: walks.append(folder)
+                        or real_walk(folder, files))
+    rebuilder = Rebuilder(ConfigSource(site.root / "site.yaml"), config)
+    history, walked_content = [], []
+
+    def settle(wait: float) -> None:   # the build's own writes (imports) come as events too
+        while (changes := watcher.next_changes(timeout=wait)) is not None:
+            walks.clear()
+            outcome = rebuilder.rebuild(changes)
+            assert outcome.result is not None, (history, outcome.problems)
+            if str(config.content_dir) in walks:
+                walked_content.append(outcome.config_changed)
+            wait = 0.5
+
+    with SiteWatcher.for_site(config, quiet=0.3) as watcher:
+        time.sleep(0.2)
+        assert rebuilder.rebuild().result is not None
+        for step in range(16):
+            history.append(editor.step())
+            settle(10.0)
+            if step % 4 == 3:
+                assert site.files() == clean_build(site, editor.per_page), history
+    assert all(walked_content), history
+
+
 def test_edits_that_keep_the_structure_rebuild_quickly_and_match_a_clean_build(site: Site):
     """Body, summary and title edits (of pages with a fixed slug), and files saved again
     unchanged, keep the site's structure: the rebuild patches the last index and renders

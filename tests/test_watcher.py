@@ -197,3 +197,45 @@ def test_watch_command_rebuilds_and_stops_on_sigterm(project, tmp_path):
     output = log_path.read_text()
     assert proc.returncode == 0, output
     assert "Stopped watching" in output
+
+
+def test_a_change_no_event_told_of_is_built_once_things_are_quiet(project, tmp_path,
+                                                                   monkeypatch):
+    """A rebuild looks only at the paths the events named. A page that is a link to a
+    file elsewhere changes with no event in content/: once things are quiet, the loop
+    looks at every input again, builds what it finds and reports it (the browser
+    reloads); a look that finds nothing new reports nothing."""
+    import threading
+    from sitegen import fsutil, watcher as watcher_module
+    from sitegen.watcher import watch_and_build
+    site, config = project
+    monkeypatch.setattr(watcher_module, "VERIFY_AFTER", 0.5)
+    monkeypatch.setattr(fsutil, "RACY_NS", 0)     # files just written are trusted unread
+    target = tmp_path / "elsewhere.md"
+    target.write_text("---\ntitle: Linked\ndate: 2024-03-04\n---\n\nText.\n", encoding="utf-8")
+    (site.root / "content" / "2024" / "03" / "linked.md").symlink_to(target)
+    rebuilder = Rebuilder(ConfigSource(site.root / "site.yaml"), config)
+    assert rebuilder.rebuild().ok
+    index = site.public / "index.html"
+    assert "Linked" in read(index)
+    outcomes, stop = [], threading.Event()
+    w = SiteWatcher.for_site(config, quiet=0.2).start()
+    loop = threading.Thread(target=watch_and_build, args=(rebuilder, w, outcomes.append, stop))
+    loop.start()
+    try:
+        target.write_text(target.read_text(encoding="utf-8").replace("Linked", "Relinked"),
+                          encoding="utf-8")
+        site.page("2024/03/a.md", title="First, edited")      # an event
+        deadline = time.monotonic() + WAIT
+        while "Relinked" not in read(index) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Relinked" in read(index) and "First, edited" in read(index)
+        site.page("2024/03/a.md", title="First, again")      # seen, then nothing missed
+        while "First, again" not in read(index) and time.monotonic() < deadline + WAIT:
+            time.sleep(0.05)
+        time.sleep(1.5)    # the quiet spell: every input looked at, nothing to report
+    finally:
+        stop.set()
+        loop.join(10)
+    assert [o.changes is not None for o in outcomes] == [True, False, True]
+    assert "index.html" in outcomes[1].changed_outputs
