@@ -165,10 +165,11 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
     stages = _Stages(started)
     out = OutputFolder(config.output_dir)
     out.recover()    # a killed publish is finished first
-    # the output folder, then the spare, are listed meanwhile, by a helper process on the
-    # core the parent leaves idle while it works alone (with one job: here, when needed);
-    # a quick rebuild needs only the first, and soon (the dev server's, at once)
-    early = Background(listing, out.output, then=[(listing, (out.spare,))], enabled=jobs > 1)
+    # the output folder is listed meanwhile, by a helper process on the core the parent
+    # leaves idle while it works alone (with one job: here, when needed); the spare only
+    # when a full build needs it (a quick one would wait for that helper at its end)
+    early = Background(listing, out.output, enabled=jobs > 1)
+    spare: Background | None = None
     try:
         inputs = _inputs(config, do_import, memory, touched)
         last = cache.last_build(config.output_dir)
@@ -184,8 +185,9 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
                               search_later)
         if quick is None:
             cache.set_last_build(config.output_dir, None)   # until this build is complete
+            spare = Background(listing, out.spare, enabled=jobs > 1)
             result, token, seeds = _pipeline(config, cache, do_import, jobs, stages, inputs,
-                                             early, last, search_later)
+                                             early, spare, last, search_later)
         else:
             (result, token), seeds = quick, seeds_left(last)
             result = replace(result, seconds=time.perf_counter() - started,
@@ -195,15 +197,17 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
         return result
     finally:
         early.close()
+        if spare is not None:
+            spare.close()
         cache.close()
 
 
 def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
-              stages: _Stages, snapshot: Snapshot, early: Background, last,
-              search_later: bool = False) -> tuple[BuildResult, str | None, SeedsLeft]:
+              stages: _Stages, snapshot: Snapshot, early: Background, spare: Background,
+              last, search_later: bool = False) -> tuple[BuildResult, str | None, SeedsLeft]:
     """Read, import, index, route and render (only the jobs whose inputs changed); with
     the name of the content's index kept in the cache (``quick``) and the seeds the
-    import left out."""
+    import left out. ``early`` and ``spare`` list the output folder and the spare."""
     report = Report()
     imported = 0
     seeds = seeds_left(last)    # no import: the last one's, which a new one would repeat
@@ -238,7 +242,7 @@ def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
     families = site_families(index, config)
     stages.done("job families")
     outcome = SiteRenderer(config, theme, cache, jobs, search_later).render(
-        families, (early.result(), early.result(1)))
+        families, (early.result(), spare.result()))
     stages.done("render and publish")
     report.extend(outcome.diagnostics)
     kinds = list(outcome.outputs.values())

@@ -59,48 +59,39 @@ def parallel_imap(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs
 class Background:
     """``fn(*args)`` computed in a forked process while this one goes on (one of the cores
     is idle while the parent works alone); :meth:`result` waits for it, :meth:`close`
-    ends the process if nobody asked. ``then`` lists more calls ``(fn, args)`` the same
-    process makes after it, in order, each result to be had as soon as it is ready
-    (``result(1)`` is the first of them). Without ``enabled`` (one job) or ``fork``, each
-    is computed here, when first asked for. The functions and their arguments are handed
-    over by fork, not pickled (they may be large: an index to store); results are
-    pickled."""
+    ends the process if nobody asked. Without ``enabled`` (one job) or ``fork``, it is
+    computed here, when first asked for. ``fn`` and its arguments are handed over by
+    fork, not pickled (they may be large: an index to store); its result is pickled."""
 
-    def __init__(self, fn: Callable[..., R], *args, enabled: bool = True,
-                 then: Sequence[tuple[Callable, tuple]] = ()):
-        self._calls = [(fn, args), *then]
-        self._pool, self._futures = None, []
-        self._done: dict[int, object] = {}
+    def __init__(self, fn: Callable[..., R], *args, enabled: bool = True):
+        self._fn, self._args, self._pool, self._future = fn, args, None, None
+        self._done: list = []
         if enabled and "fork" in multiprocessing.get_all_start_methods():
             self._pool = ProcessPoolExecutor(max_workers=1,
                                              mp_context=multiprocessing.get_context("fork"),
                                              initializer=_Worker.install,
-                                             initargs=(_call_each, self._calls))
-            self._futures = [self._pool.submit(_Worker.run, (i, i + 1))
-                             for i in range(len(self._calls))]
+                                             initargs=(_call, (fn, args)))
+            self._future = self._pool.submit(_Worker.run, (0, 2))   # _call((fn, args))
 
-    def result(self, which: int = 0):
-        if which not in self._done:
-            if not self._futures:
-                fn, args = self._calls[which]
-                self._done[which] = fn(*args)
+    def result(self) -> R:
+        if not self._done:
+            if self._future is None:
+                self._done.append(self._fn(*self._args))
             else:
                 try:
-                    self._done[which] = self._futures[which].result()[0]
-                except BaseException:
+                    self._done.append(self._future.result())
+                finally:
                     self.close()
-                    raise
-                if len(self._done) == len(self._calls):
-                    self.close()
-        return self._done[which]
+        return self._done[0]
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _call_each(calls: Sequence[tuple[Callable, tuple]]) -> list:
-    return [fn(*args) for fn, args in calls]
+def _call(task: Sequence) -> object:
+    fn, args = task
+    return fn(*args)
 
 
 def die_with_parent() -> None:

@@ -36,7 +36,7 @@ from .indexes import build_index, patch_index, structure
 from .model import Article, BuildResult, SiteIndex
 from .parallel import Background
 from .reader import PageRecord, read_file, reader_settings, record_key, settles_clash
-from .render import SiteRenderer, convert_bodies, output_intact
+from .render import SiteRenderer, convert_bodies, output_marked
 from .routes import site_families
 from .snapshot import Snapshot
 from .theme import Theme
@@ -277,8 +277,8 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, las
                   search_later: bool = False) -> tuple[BuildResult, str] | None:
     """Rebuild after edits of content pages that keep the site's structure (with the name
     of the content's index, patched); None when the change is of another kind (then
-    nothing was written). ``early`` lists the output folder (``writer.listing``), to
-    check it is as published."""
+    nothing was published). ``early`` lists the output folder (``writer.listing``), to
+    check it is as published: its listing is awaited while the pages render."""
     since = _content_edits(config, cache, snapshot, last)
     if since is None:
         return None
@@ -301,12 +301,12 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, las
     if found is None:
         return None
     replacements = {new.id: new for new in found.values()}
-    listed = early.result()
-    if listed is None or not output_intact(config, cache, listed):
+    if not output_marked(config, cache):
         return None   # changed behind sitegen's back: the full build puts it right
     stages.done("quick: check")
-    return _rebuild(config, cache, jobs, stages, state, index, replacements, edits,
-                    seen, result, carried, listed, search_later), token
+    rebuilt = _rebuild(config, cache, jobs, stages, state, index, replacements, edits,
+                       seen, result, carried, early.result, search_later)
+    return (rebuilt, token) if rebuilt is not None else None
 
 
 def _carried(config: SiteConfig, result: BuildResult, seeds: SeedsLeft
@@ -332,7 +332,10 @@ def _carried(config: SiteConfig, result: BuildResult, seeds: SeedsLeft
 def _rebuild(config: SiteConfig, cache: BuildCache, jobs: int, stages,
              state: ContentState, index: SiteIndex, replacements: dict[str, Article],
              edits: list[_Edit], seen: dict, result: BuildResult,
-             carried: list[Diagnostic], listed, search_later: bool) -> BuildResult:
+             carried: list[Diagnostic], listing, search_later: bool) -> BuildResult | None:
+    """Render and publish the pages the edits touch; None, with nothing published, when
+    ``listing`` (of the output folder, awaited while the pages render) shows the folder
+    changed behind sitegen's back."""
     cache.set_last_build(config.output_dir, None)   # until this build is complete
     light = {ident: replace(a, body="") for ident, a in replacements.items()}
     index = patch_index(index, light)
@@ -341,7 +344,9 @@ def _rebuild(config: SiteConfig, cache: BuildCache, jobs: int, stages,
     stages.done("quick: index and families")
     theme = Theme(config, index.topics, index.sources)
     renderer = SiteRenderer(config, theme, cache, jobs, search_later)
-    outcome = renderer.render(families, (listed, None), partial=True)
+    outcome = renderer.render(families, partial=True, listing=listing)
+    if not outcome.intact:
+        return None
     stages.done("quick: render and publish")
     if outcome.published:
         _remember(cache, config, state, light, edits, seen)

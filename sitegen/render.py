@@ -14,7 +14,7 @@ import hashlib
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import jinja2
 
@@ -45,6 +45,7 @@ class RenderOutcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     published: bool = False
     outputs: dict[str, str] = field(default_factory=dict)   # every page output -> its kind
+    intact: bool = True        # False: the output folder was changed behind sitegen's back
 
 
 def content_hash(data: bytes) -> str:
@@ -97,12 +98,27 @@ def output_intact(config: SiteConfig, cache: BuildCache,
                   listed: tuple[dict[str, int], list[str]] | None = None) -> bool:
     """Whether the output folder holds exactly what the last build published (as
     ``listed``, :func:`writer.listing`, if given; else as listed now)."""
-    manifest = cache.manifest(config.output_dir)
     out = OutputFolder(config.output_dir)
     out.recover()    # finish or clean up after a build that was killed
-    if not manifest or out.journal.exists() or out.marker() != cache.marker(config.output_dir):
-        return False
-    files, odd = listed if listed is not None else out.scan()
+    return output_marked(config, cache, out) and _as_listed(
+        config, cache, listed if listed is not None else out.scan())
+
+
+def output_marked(config: SiteConfig, cache: BuildCache, out: OutputFolder | None = None
+                  ) -> bool:
+    """The cheap half of :func:`output_intact`: the output folder carries the last
+    build's marker, and no publish is pending."""
+    out = out or OutputFolder(config.output_dir)
+    return (bool(cache.manifest(config.output_dir)) and not out.journal.exists()
+            and out.marker() == cache.marker(config.output_dir))
+
+
+def _as_listed(config: SiteConfig, cache: BuildCache,
+               listed: tuple[dict[str, int], list[str]]) -> bool:
+    """Whether ``listed`` (:func:`writer.listing`) holds the last build's files, the
+    marker, the search bundle if search is on, and nothing else."""
+    manifest = cache.manifest(config.output_dir)
+    files, odd = listed
     bundle = {f for f in files if f.startswith(BUNDLE_DIR + "/")}
     if bundle and not config.search:
         return False
@@ -168,7 +184,8 @@ class SiteRenderer:
 
     def render(self, families: Sequence[Family],
                listed: tuple[Listing | None, Listing | None] = (None, None),
-               partial: bool = False) -> RenderOutcome:
+               partial: bool = False,
+               listing: Callable[[], Listing | None] | None = None) -> RenderOutcome:
         """Render what changed into a staging folder and publish it; on a template error
         nothing is published and the previous site stays.
 
@@ -181,14 +198,22 @@ class SiteRenderer:
 
         ``partial``: ``families`` are only those that may have changed (``routes``, with a
         focus); every other family of the last build keeps its outputs, which must all be
-        in place (``output_intact``)."""
+        in place (``output_intact``). A partial render may be given the ``listing`` of the
+        output folder to come (a helper is making it) instead: the pages are rendered
+        meanwhile, and the listing is awaited and checked before anything is staged
+        where it matters (in the spare) or published; when the folder is not as the last
+        build left it, nothing is published and ``outcome.intact`` is False."""
         outcome = RenderOutcome()
         with OutputFolder(self.config.output_dir) as out:
             full = not self.previous or out.marker() != self.cache.marker(self.config.output_dir)
             if partial and full:
                 raise ValueError("a partial render needs the last build's output in place")
             listed_output, spare_listed = listed
-            existing, odd = ({}, []) if full else (listed_output or out.scan())
+            awaited = partial and listing is not None and listed_output is None
+            if awaited:   # as the last build left it (checked below, before publishing)
+                existing, odd = dict.fromkeys(self.previous, 0), []
+            else:
+                existing, odd = ({}, []) if full else (listed_output or out.scan())
             # a published file someone deleted (or replaced by a link) is made again
             previous = {k: v for k, v in self.previous.items() if k in existing}
             plan = self._plan(families, previous, {} if full else self._families(), partial)
@@ -197,6 +222,10 @@ class SiteRenderer:
             if outcome.diagnostics:
                 return outcome
             spare, staged = not full and self._in_spare(plan.todo), {}
+            if awaited and spare:
+                outcome.intact, (existing, odd) = self._awaited(out, listing)
+                if not outcome.intact:
+                    return outcome
             if spare:
                 try:
                     staged = out.use_spare(set(plan.outputs) | set(existing), spare_listed)
@@ -207,6 +236,10 @@ class SiteRenderer:
             self._render(plan.todo, previous, out, manifest, outcome, put)
             if outcome.diagnostics:
                 return outcome
+            if awaited and not spare:
+                outcome.intact, (existing, odd) = self._awaited(out, listing)
+                if not outcome.intact:
+                    return outcome
             self._stage_static(out, previous, manifest, outcome, put)
             bundle = {f for f in existing if f.startswith(BUNDLE_DIR + "/")}
             outcome.removed = sorted(existing.keys() - set(manifest) - {MARKER} - bundle) + odd
@@ -221,6 +254,16 @@ class SiteRenderer:
             if references != self.cache.load("template-references"):
                 self.cache.store("template-references", references)
         return outcome
+
+    def _awaited(self, out: OutputFolder, listing: Callable[[], Listing | None]
+                 ) -> tuple[bool, Listing]:
+        """The output folder's listing, when it comes, and whether the folder is as the
+        last build published it."""
+        listed = listing()
+        if listed is None or not (output_marked(self.config, self.cache, out)
+                                  and _as_listed(self.config, self.cache, listed)):
+            return False, ({}, [])
+        return True, listed
 
     def _in_spare(self, todo: Sequence[RenderJob]) -> bool:
         """Whether a rebuild is staged in the spare, where the unchanged pages are already

@@ -339,34 +339,6 @@ def test_work_in_the_background_runs_in_a_helper_process_and_gives_its_result():
     unused.close()                      # never asked for: ends without waiting on anyone
 
 
-def _wait_for(path):
-    import os
-    import time
-    deadline = time.monotonic() + 30
-    while not os.path.exists(path) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return os.getpid(), os.path.exists(path)
-
-
-def test_a_helper_makes_its_calls_in_order_and_gives_each_result_when_ready(tmp_path):
-    """The build's helper lists the output folder, then the spare: a quick rebuild takes
-    the first listing without waiting for the second (in the dev server it needs it at
-    once); the same process makes both."""
-    import multiprocessing
-    import os
-    from sitegen.parallel import Background
-    flag = tmp_path / "go"
-    if "fork" in multiprocessing.get_all_start_methods():
-        helper = Background(_pid_and, "first", then=[(_wait_for, (str(flag),))])
-        pid, value = helper.result()        # while the second call is still waiting
-        assert pid != os.getpid() and value == "first"
-        flag.touch()
-        assert helper.result(1) == (pid, True)
-        assert helper.result() == (pid, "first")
-    here = Background(_pid_and, "a", then=[(_pid_and, ("b",))], enabled=False)
-    assert here.result(1) == (os.getpid(), "b") and here.result() == (os.getpid(), "a")
-
-
 def test_the_early_listing_of_the_output_is_the_one_the_build_uses(site: Site, monkeypatch):
     """A rebuild takes its view of public/ (and of the spare) from the listing made at the
     start: a page deleted from public/ before the build is made again, and a stray file
@@ -571,3 +543,49 @@ def test_a_snapshot_patched_with_the_paths_events_named_is_what_a_walk_gives(tmp
     page.write_text("an edit no event named\n")
     patched = take_snapshot("settings", folders, [], since=snapshot, touched=set())
     assert patched.digest == snapshot.digest != take_snapshot("settings", folders, []).digest
+
+
+@pytest.mark.parametrize("staging", ["fresh", "spare"])
+def test_a_quick_rebuild_awaits_the_listing_of_public_only_before_it_stages_or_publishes(
+        site: Site, monkeypatch, staging: str):
+    """A quick rebuild renders its pages while the helper still lists public/ (the dev
+    server is ready for the listing before it is made): the listing is awaited after
+    the pages are rendered into a fresh folder, or before the spare is touched. A
+    public/ changed behind sitegen's back is then noticed: nothing of the quick way is
+    published, and the full build puts the folder right."""
+    import sitegen.build
+    from sitegen import render, writer
+    from sitegen.theme import Theme
+    site.write("site.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\n")
+    if staging == "spare":
+        monkeypatch.setattr(render, "SMALL_CHANGE", 0)
+    for n in range(6):
+        site.page(f"p{n}.md", title=f"Page {n}", id=f"urn:{n}", date=f"2024-03-0{n + 1}")
+    assert site.run("build").code == 0
+    made = site.files()
+    events = []
+    monkeypatch.setattr(sitegen.build, "listing",
+                        lambda folder: events.append(f"list {folder.name}")
+                        or writer.listing(folder))
+    real_render, real_spare = Theme.render, writer.OutputFolder.use_spare
+    monkeypatch.setattr(Theme, "render", lambda self, job: events.append("render")
+                        or real_render(self, job))
+    monkeypatch.setattr(writer.OutputFolder, "use_spare", lambda self, *a: events.append(
+        "use spare") or real_spare(self, *a))
+    site.page("p2.md", title="Page 2", id="urn:2", date="2024-03-03", body="Changed.")
+    (site.public / "2024/03/05/page-4/index.html").unlink()
+    (site.public / "stray.html").write_text("not ours")
+    config = load_config(site.root / "site.yaml")
+    result = build_site(config, jobs=1)
+    stages = [name for name, _ in result.stages]
+    assert stages[:2] == ["check inputs", "quick: check"] and "render and publish" in stages
+    first_listing = events.index("list public")
+    if staging == "fresh":
+        assert "render" in events[:first_listing] and "use spare" not in events
+    else:
+        assert "render" not in events[:first_listing]
+        assert first_listing < events.index("use spare")
+    assert (site.public / "2024/03/05/page-4/index.html").read_bytes() == \
+        made["2024/03/05/page-4/index.html"]
+    assert not (site.public / "stray.html").exists()
+    assert "Changed." in site.read("2024/03/03/page-2/index.html")
