@@ -243,6 +243,18 @@ class BuildCache:
             self.memory.values["html*"] = {row[0] for row in self.db.execute("SELECT key FROM html")}
         return set(self.memory.values["html*"])
 
+    def has_html(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` the cache has rendered bodies for: looked up one by one when
+        they are few and the set of all keys (10,000 rows) is not in memory yet."""
+        keys = set(keys)
+        if "html*" in self.memory.values or len(keys) > 64:
+            return self.html_keys() & keys
+        found: set[str] = set()
+        for key in keys:
+            if self.db.execute("SELECT 1 FROM html WHERE key=?", (key,)).fetchone():
+                found.add(key)
+        return found
+
     def html(self, keys: Iterable[str]) -> dict[str, str]:
         """The rendered bodies of ``keys`` (those the cache has). A worker forked from the
         process that opened the cache reads them through a read-only connection of its

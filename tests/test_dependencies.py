@@ -589,3 +589,16 @@ def test_a_quick_rebuild_awaits_the_listing_of_public_only_before_it_stages_or_p
         made["2024/03/05/page-4/index.html"]
     assert not (site.public / "stray.html").exists()
     assert "Changed." in site.read("2024/03/03/page-2/index.html")
+
+
+def test_the_cache_says_which_bodies_it_has_rendered_few_or_many(tmp_path):
+    """A quick rebuild asks about one or two bodies (looked up one by one, without
+    loading the keys of all 10,000), a full build about all of them: the same answer."""
+    BuildCache(tmp_path).put_html({f"k{n}": f"<p>{n}</p>" for n in range(0, 300, 3)})
+    asked = [f"k{n}" for n in range(200)]
+    expected = {f"k{n}" for n in range(0, 200, 3)}
+    fresh = BuildCache(tmp_path)
+    assert fresh.has_html(["k3", "k4"]) == {"k3"} and "html*" not in fresh.memory.values
+    assert fresh.has_html(asked) == expected and "html*" in fresh.memory.values
+    assert fresh.has_html(["k3", "k4"]) == {"k3"}
+    assert BuildCache(tmp_path).has_html(asked[:40]) == {k for k in expected if k in asked[:40]}

@@ -120,3 +120,28 @@ def test_image_hints_are_added_in_one_order_by_every_converter():
     (html,) = outputs
     assert html.count('<img loading="lazy" decoding="async" alt=') == 2
     assert 'loading="eager"' not in html
+
+
+def test_markdown_starts_without_loading_pygments():
+    """A quick rebuild converts one body in a fresh process: Python-Markdown's fenced
+    code imports codehilite, which would load Pygments (40 ms, a tenth of the rebuild)
+    for highlighting sitegen never turns on. Pygments is not loaded, fenced code comes
+    out as when it is, and it stays importable for whoever needs it."""
+    import importlib.util
+    import subprocess
+    import sys
+    text = "```python\nprint(1)\n```\n\n~~~\nx < y\n~~~\n\n    indented\n"
+    script = ("import sys\n{first}from sitegen.markup import Markup\n"
+              "html = Markup().render({text!r})\n"
+              "print('pygments' in sys.modules)\nprint(html)\n")
+    quick = subprocess.run([sys.executable, "-c", script.format(first="", text=text)],
+                           capture_output=True, text=True, check=True).stdout
+    loaded, html = quick.split("\n", 1)
+    assert loaded == "False" and "<pre><code>print(1)" in html and "x &lt; y" in html
+    if importlib.util.find_spec("pygments") is not None:
+        first = "import pygments.lexers\n"
+        with_it = subprocess.run([sys.executable, "-c", script.format(first=first, text=text)],
+                                 capture_output=True, text=True, check=True).stdout
+        assert with_it == "True\n" + html
+        after = "from sitegen.markup import Markup\nMarkup()\nimport pygments.lexers\n"
+        subprocess.run([sys.executable, "-c", after], check=True)
