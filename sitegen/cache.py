@@ -212,7 +212,8 @@ class BuildCache:
         """Write the entries of ``new`` that differ from ``old`` as rows; False when they
         are too many (or a key is not text) and the whole table is to be written."""
         missing = object()
-        changed = [(k, v) for k, v in new.items() if old.get(k, missing) != v]
+        changed = [(k, v) for k, v in new.items()    # most are the very objects loaded
+                   if (was := old.get(k, missing)) is not v and was != v]
         removed = [k for k in old if k not in new] if len(old) + len(changed) != len(new) \
             else []
         if len(changed) + len(removed) > ROWS_AFTER // 4 or not all(

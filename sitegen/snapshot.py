@@ -150,6 +150,12 @@ def _patched(folder: str, old: Stats, touched: Collection[Path]) -> Stats:
         _walk(folder, stats)
         return stats
     again, below = set(inside), tuple(path + os.sep for path in inside)
+    if again.issubset(old):   # files edited in place, most likely: the order stays
+        fresh: Stats = {}
+        for path in inside:
+            _look_again(folder, path, fresh)
+        if fresh.keys() == again:
+            return {**old, **fresh}
     stats = {path: info for path, info in old.items()
              if path not in again and not path.startswith(below)}
     for path in inside:
