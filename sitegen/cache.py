@@ -25,7 +25,7 @@ from .markup import SETTINGS_KEY
 
 FILE_NAME = "build.sqlite"
 COMPACT_AFTER = 500   # record changes kept as rows before the blob is rewritten
-LAYOUT = 4   # bump when what the cache keeps changes shape
+LAYOUT = 5   # bump when what the cache keeps changes shape (or what it vouches for)
 ROWS_AFTER = 2000   # changes of a named table kept as rows before it is written whole
 _SCHEMA = f"{__version__}|{SETTINGS_KEY}|{pickle.HIGHEST_PROTOCOL}|{LAYOUT}"
 
