@@ -96,9 +96,19 @@ def test_a_killed_build_leaves_the_old_site_or_the_new_one_never_a_mix(site: Sit
             f"trial {trial}: killed after {delay:.2f}s: a mix of old and new"
         result = site.run("build")                  # the next run finishes the job...
         assert result.code == 0, result.err
-        assert snapshot(site.public) == refs[target]
+        got = snapshot(site.public)
+        assert got == refs[target], _difference(got, refs[target], trial, delay)
         assert leftovers(site) == []                # ...and cleans what the killed one left
         current = target
+
+
+def _difference(got: dict[str, bytes], want: dict[str, bytes], trial: int, delay: float) -> str:
+    """Which files a rebuild after a kill got wrong, by name (a rare failure is to be
+    understood from its message alone)."""
+    extra, missing = sorted(got.keys() - want.keys()), sorted(want.keys() - got.keys())
+    differ = sorted(k for k in got.keys() & want.keys() if got[k] != want[k])
+    return (f"trial {trial}, killed after {delay:.2f}s: {len(extra)} extra {extra[:8]}, "
+            f"{len(missing)} missing {missing[:8]}, {len(differ)} differ {differ[:8]}")
 
 
 def test_leftover_staging_folders_are_cleaned_on_the_next_run(site: Site):
