@@ -435,13 +435,18 @@ def _metadata(snapshot, folder):
             for path, info in snapshot.under(folder).items()]
 
 
-def test_a_snapshot_patched_with_the_paths_events_named_is_what_a_walk_gives(tmp_path):
+@pytest.mark.parametrize("limit", [256, 1])
+def test_a_snapshot_patched_with_the_paths_events_named_is_what_a_walk_gives(
+        tmp_path, monkeypatch, limit: int):
     """The dev server passes the paths file-system events named since its last build;
     the snapshot patched from them alone holds what walking every folder gives: the same
     files, in the same order, with the same metadata and digests, across random edits,
     new and deleted folders, renames, a file turned into a folder, links (to a file, to
-    nothing, to a folder: not followed). A change no event named is not seen."""
+    nothing, to a folder: not followed). A change no event named is not seen. (With a
+    limit of 1, a folder with two touched paths is walked again instead.)"""
     import shutil
+    from sitegen import snapshot as snapshot_module
+    monkeypatch.setattr(snapshot_module, "PATCH_LIMIT", limit)
     rng = random.Random(7)
     root = tmp_path / "site"
     folders = [root / "content", root / "seeds"]
