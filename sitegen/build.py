@@ -18,8 +18,8 @@ from .indexes import build_index
 from .lock import build_lock
 from .model import BuildResult
 from .parallel import Background, default_jobs
-from .quick import (SeedsLeft, kept_content, last_record, quick_rebuild, reshaped_content,
-                    seeds_left)
+from .quick import (SeedsLeft, Since, content_edits, kept_content, last_record,
+                    quick_rebuild, reshaped_content, seeds_left)
 from .reader import PageRecord, ReadResult, read_content
 from .render import SiteRenderer, convert_bodies, output_intact, search_stale
 from .routes import site_families
@@ -181,13 +181,14 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
                            removed=0, imported=0, rendered=0, changed=(),
                            stages=tuple(stages.spent))
         stages.done("check inputs")
-        quick = quick_rebuild(config, cache, inputs, last, do_import, jobs, stages, early,
+        since = content_edits(config, cache, inputs, last)
+        quick = quick_rebuild(config, cache, since, do_import, jobs, stages, early,
                               search_later)
         if quick is None:
             cache.set_last_build(config.output_dir, None)   # until this build is complete
             spare = Background(listing, out.spare, enabled=jobs > 1)
             result, token, seeds = _pipeline(config, cache, do_import, jobs, stages, inputs,
-                                             early, spare, last, search_later)
+                                             early, spare, last, since, search_later)
         else:
             (result, token), seeds = quick, seeds_left(last)
             result = replace(result, seconds=time.perf_counter() - started,
@@ -204,7 +205,8 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
 
 def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
               stages: _Stages, snapshot: Snapshot, early: Background, spare: Background,
-              last, search_later: bool = False) -> tuple[BuildResult, str | None, SeedsLeft]:
+              last, since: Since | None, search_later: bool = False
+              ) -> tuple[BuildResult, str | None, SeedsLeft]:
     """Read, import, index, route and render (only the jobs whose inputs changed); with
     the name of the content's index kept in the cache (``quick``) and the seeds the
     import left out. ``early`` and ``spare`` list the output folder and the spare."""
@@ -217,7 +219,7 @@ def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
         report.extend(problems)
         remembered = Remembered(cache, last[3])
         stages.done("index (kept)")
-    elif (reshaped := reshaped_content(config, cache, snapshot, last, do_import,
+    elif (reshaped := reshaped_content(config, cache, since, do_import,
                                        jobs)) is not None:   # the last index, regrouped
         index, problems, remembered = reshaped
         report.extend(problems)

@@ -193,7 +193,7 @@ def kept_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last
 
 
 @dataclass
-class _Since:
+class Since:
     """What changed since the last build, when only pages under content/ did: the last
     build's result, its index's name and problems, the files' signatures then, the
     edited files."""
@@ -205,8 +205,11 @@ class _Since:
     edits: list[_Edit]
 
 
-def _content_edits(config: SiteConfig, cache: BuildCache, snapshot: Snapshot,
-                   last) -> _Since | None:
+def content_edits(config: SiteConfig, cache: BuildCache, snapshot: Snapshot,
+                  last) -> Since | None:
+    """What changed since the ``last`` build (its record), when only pages under
+    content/ did, with the edited pages read; None otherwise. Worked out once a build,
+    for :func:`quick_rebuild` and, when that declines, :func:`reshaped_content`."""
     found = _last(last)
     if found is None:
         return None
@@ -223,10 +226,10 @@ def _content_edits(config: SiteConfig, cache: BuildCache, snapshot: Snapshot,
     if edits is None or not pending_unmoved(   # the seeds left out would be alike
             seeds[0], [e.record.info for e in edits if e.record is not None]):
         return None
-    return _Since(result, token, carried, seen, edits)
+    return Since(result, token, carried, seen, edits)
 
 
-def reshaped_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
+def reshaped_content(config: SiteConfig, cache: BuildCache, since: Since | None,
                      do_import: bool, jobs: int
                      ) -> tuple[SiteIndex, list[Diagnostic], Remembered] | None:
     """The site's index after edits of content pages that changed the site's shape (a
@@ -235,8 +238,8 @@ def reshaped_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, 
     none with a problem, a topic not in ``site.yaml`` or a new seed, and no URL settled
     among clashing slugs, before or after. The index is grouped again (as a full build
     does) but no other page is read, imported or loaded. Stores the edited pages' records
-    and the new index (in a helper, see :func:`remember_content`)."""
-    since = _content_edits(config, cache, snapshot, last)
+    and the new index (in a helper, see :func:`remember_content`). ``since``: see
+    :func:`content_edits`."""
     if since is None or any(settles_clash(d) for d in since.carried):
         return None
     carried, seen, edits = since.carried, since.seen, since.edits
@@ -272,14 +275,14 @@ def reshaped_content(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, 
         cache, config, (k for _, k in now.values()), index, jobs)
 
 
-def quick_rebuild(config: SiteConfig, cache: BuildCache, snapshot: Snapshot, last,
+def quick_rebuild(config: SiteConfig, cache: BuildCache, since: Since | None,
                   do_import: bool, jobs: int, stages, early: Background,
                   search_later: bool = False) -> tuple[BuildResult, str] | None:
     """Rebuild after edits of content pages that keep the site's structure (with the name
     of the content's index, patched); None when the change is of another kind (then
     nothing was published). ``early`` lists the output folder (``writer.listing``), to
-    check it is as published: its listing is awaited while the pages render."""
-    since = _content_edits(config, cache, snapshot, last)
+    check it is as published: its listing is awaited while the pages render. ``since``:
+    see :func:`content_edits`."""
     if since is None:
         return None
     result, token, carried, seen, edits = (since.result, since.token, since.carried,
