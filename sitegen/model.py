@@ -24,7 +24,7 @@ def compact_pickle(cls):
     as never stored)."""
     names = tuple(f.name for f in fields(cls))
     layout = blake2b(repr((cls.__qualname__, names)).encode(), digest_size=6).hexdigest()
-    values = attrgetter(*names) if len(names) > 1 else (lambda obj: (getattr(obj, names[0]),))
+    values = attrgetter(*names)          # a tuple: for classes of two fields or more
 
     def __reduce__(self):
         return (_unpickle, (cls, layout, values(self)))

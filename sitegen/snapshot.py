@@ -60,15 +60,22 @@ def _walk(folder: str, files: Stats) -> None:
             if stat.S_ISDIR(info.st_mode):
                 stack.append(iter(_entries(entry.path)))
                 break
-            if not stat.S_ISLNK(info.st_mode):
-                files[entry.path] = info
-            elif not entry.is_dir():
-                try:
-                    files[entry.path] = entry.stat()
-                except OSError:      # broken: whoever reads it reports it
-                    files[entry.path] = None
+            _add(entry.path, info, files)
         else:
             stack.pop()
+
+
+def _add(path: str, info: os.stat_result, files: Stats) -> None:
+    """A non-folder entry (``info``: its own ``lstat``) as the walk counts it: a file by
+    its stat, a link to a file by its target's, a broken link as None (whoever reads it
+    reports it), a link to a folder not at all."""
+    if not stat.S_ISLNK(info.st_mode):
+        files[path] = info
+    elif not os.path.isdir(path):
+        try:
+            files[path] = os.stat(path)
+        except OSError:
+            files[path] = None
 
 
 def _entries(folder: str) -> list[os.DirEntry]:
@@ -180,13 +187,8 @@ def _look_again(folder: str, path: str, stats: Stats) -> None:
         return
     if stat.S_ISDIR(info.st_mode):
         _walk(path, stats)
-    elif not stat.S_ISLNK(info.st_mode):
-        stats[path] = info
-    elif not os.path.isdir(path):
-        try:
-            stats[path] = os.stat(path)
-        except OSError:
-            stats[path] = None
+    else:
+        _add(path, info, stats)
 
 
 def _hex(data: bytes) -> str:

@@ -384,10 +384,8 @@ class Rebuilder:
                                 touched=touched)
             self.first = False
         except UnsafeOutput as exc:
-            self.memory.snapshot = None
             return Outcome(None, (exc.diagnostic,), (exc.diagnostic,), changes, reload_config)
         except Exception as exc:  # a bug in sitegen: show it, keep the server up
-            self.memory.snapshot = None
             problem = error("", f"internal error: {type(exc).__name__}: {exc}",
                             hint="please report it; the previous site was left in place")
             return Outcome(None, (problem,), (problem,), changes, reload_config)
@@ -413,7 +411,7 @@ def watch_and_build(rebuilder: Rebuilder, watcher: SiteWatcher,
     quiet for :data:`VERIFY_AFTER` seconds, every input is looked at again (nothing to
     build, unless a change came without an event: then its outcome is shown too)."""
     guard = build_guard if build_guard is not None else nullcontext
-    last: Outcome | None = None
+    shown: tuple[Diagnostic, ...] = ()     # the problems of the last outcome shown
     unverified_since: float | None = None
     try:
         while not stop.is_set():
@@ -424,14 +422,14 @@ def watch_and_build(rebuilder: Rebuilder, watcher: SiteWatcher,
                     unverified_since = None
                     with guard():
                         outcome = rebuilder.rebuild()
-                        if outcome.changed_outputs or last is None or \
-                                outcome.problems != last.problems:
+                        if outcome.changed_outputs or outcome.problems != shown:
                             on_outcome(outcome)
-                    last = outcome
+                            shown = outcome.problems
                 continue
             with guard():
-                last = rebuilder.rebuild(changes)
-                on_outcome(last)
+                outcome = rebuilder.rebuild(changes)
+                on_outcome(outcome)
+                shown = outcome.problems
             unverified_since = time.monotonic()
             watcher.retarget(site_targets(rebuilder.config), PathFilter.for_site(rebuilder.config))
     finally:

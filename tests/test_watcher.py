@@ -239,3 +239,21 @@ def test_a_change_no_event_told_of_is_built_once_things_are_quiet(project, tmp_p
         loop.join(10)
     assert [o.changes is not None for o in outcomes] == [True, False, True]
     assert "index.html" in outcomes[1].changed_outputs
+
+
+def test_a_rebuild_that_stops_before_it_looks_leaves_the_next_one_to_walk(project):
+    """The paths of a change set whose build stopped early (an output folder sitegen
+    must not touch) are not lost: the next rebuild, told of nothing, walks the inputs
+    and builds the edit."""
+    site, config = project
+    rebuilder = Rebuilder(ConfigSource(site.root / "site.yaml"), config)
+    assert rebuilder.rebuild().ok
+    edited = site.page("2024/03/a.md", title="Edited while refused")
+    marker = site.public / ".sitegen-output"
+    kept = marker.read_bytes()
+    marker.unlink()                          # refused: a folder sitegen did not make
+    outcome = rebuilder.rebuild(ChangeSet(changed=frozenset({edited})))
+    assert outcome.result is None and "did not make" in outcome.problems[0].message
+    marker.write_bytes(kept)
+    assert rebuilder.rebuild(ChangeSet()).ok          # no event names the page now
+    assert "Edited while refused" in (site.public / "index.html").read_text(encoding="utf-8")
