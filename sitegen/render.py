@@ -372,8 +372,9 @@ class SiteRenderer:
                        staged: dict[str, int], outcome: RenderOutcome) -> None:
         """Index the new site's article pages into the staging folder when they changed
         (so the bundle is published with them), or drop the bundle when search is off.
-        Pagefind needs the whole new site: a fresh staging folder gets the unchanged
-        article pages as links, a spare has them made the published ones first."""
+        Pagefind needs the whole new site, and nothing else: a fresh staging folder gets
+        the unchanged article pages as links; a spare has them made the published ones,
+        and the published pages that go deleted, first."""
         if not self.config.search:
             outcome.removed += sorted(bundle)
             return
@@ -387,6 +388,9 @@ class SiteRenderer:
             return
         if spare:   # Pagefind must not write through a link into the published bundle
             shutil.rmtree(out.staging / BUNDLE_DIR, ignore_errors=True)
+            # the spare keeps the published files until the swap: a page that goes must
+            # go first, or it is indexed (a deleted article found by search, a dead link)
+            out.drop([f for f in outcome.removed if f in existing])
             out.carry([a for a in articles if a in existing and a not in changed], staged,
                       existing)
         elif not full:   # the new site = the staged pages plus the unchanged ones

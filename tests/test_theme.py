@@ -410,6 +410,36 @@ def test_search_index_follows_each_rebuild(site: Site, staging: str, tmp_path: P
         assert site.files(spare) == before
 
 
+def test_the_search_index_never_holds_a_page_the_site_no_longer_has(site: Site,
+                                                                   tmp_path: Path):
+    """A rebuild that deletes an article, or moves one (a new title, a new URL), staged in
+    the spare: the spare still holds the site before the last swap, whose pages the
+    deleted and the moved article were. Pagefind must not read them: the bundle is the
+    one a build from scratch makes, with one result per article page."""
+    from sitegen.search import pagefind_executable
+    if not pagefind_executable():
+        pytest.skip("pagefind-bin is not installed")
+    _news_site(site)
+    assert site.run("build").code == 0
+    first = site.root / "content/2024/03/first.md"
+    first.write_text(first.read_text(encoding="utf-8").replace("First body.", "Edited."),
+                     encoding="utf-8")
+    assert site.run("build").code == 0      # staged in the spare: the spare is the old site
+    assert (site.root / ".public.sitegen-spare/2024/03/06/third-story/index.html").is_file()
+    (site.root / "content/2024/03/third.md").unlink()
+    first.write_text(first.read_text(encoding="utf-8").replace("First story", "Renamed"),
+                     encoding="utf-8")
+    assert site.run("build").code == 0
+    after = site.files()
+    assert "2024/03/06/third-story/index.html" not in after
+    assert "2024/03/04/first-story/index.html" not in after
+    entry = json.loads(after["pagefind/pagefind-entry.json"])
+    assert [lang["page_count"] for lang in entry["languages"].values()] == [2]
+    fresh = tmp_path / "fresh"
+    assert site.run("build", "--output", str(fresh)).code == 0
+    assert after == site.files(fresh)
+
+
 def test_the_dev_server_leaves_the_search_index_for_the_next_build(site: Site,
                                                                     tmp_path: Path):
     """The dev server's first build makes the search index; its later rebuilds keep the
