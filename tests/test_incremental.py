@@ -30,8 +30,8 @@ TEMPLATE = ("{% extends 'default/article.html' %}{% block after_article %}"
 class Editor:
     """Random, valid-or-invalid changes to a site's inputs."""
 
-    def __init__(self, site: Site, rng: random.Random):
-        self.site, self.rng, self.serial = site, rng, 0
+    def __init__(self, site: Site, rng: random.Random, search: bool = False):
+        self.site, self.rng, self.serial, self.search = site, rng, 0, search
 
     def pages(self):
         return sorted((self.site.root / "content").rglob("*.md"))
@@ -114,15 +114,20 @@ class Editor:
 
     def configure(self, per_page: int) -> None:
         self.per_page = per_page
-        self.site.write("site.yaml", CONFIG.format(per_page=per_page, cache=".cache-inc",
-                                                   output="public"))
+        self.site.write("site.yaml", _searched(CONFIG.format(
+            per_page=per_page, cache=".cache-inc", output="public"), self.search))
 
 
-def clean_build(site: Site, per_page: int) -> dict[str, bytes]:
+def _searched(config: str, search: bool) -> str:
+    return config.replace("search: false", "search: true") if search else config
+
+
+def clean_build(site: Site, per_page: int, search: bool = False) -> dict[str, bytes]:
     """The same inputs built from scratch: fresh cache, fresh output folder."""
     for name in (".cache-clean", "clean"):
         shutil.rmtree(site.root / name, ignore_errors=True)
-    site.write("clean.yaml", CONFIG.format(per_page=per_page, cache=".cache-clean", output="clean"))
+    site.write("clean.yaml", _searched(CONFIG.format(per_page=per_page, cache=".cache-clean",
+                                                     output="clean"), search))
     code = main(["build", "-q", "--config", str(site.root / "clean.yaml")], out=io.StringIO(),
                 err=io.StringIO())
     assert code in (0, 1)
@@ -138,8 +143,21 @@ def test_random_edits_always_match_a_clean_build(site: Site, seed: int, staging:
     files checked against the published ones) and swaps it in."""
     if staging == "spare":
         monkeypatch.setattr(render, "SMALL_CHANGE", 0)
+    _random_edits(site, seed, staging)
+
+
+def test_random_edits_with_search_always_match_a_clean_build(site: Site):
+    """With search on, every rebuild that changes an article page makes the Pagefind
+    bundle again, in the spare: over the new site's article pages only."""
+    from sitegen.search import pagefind_executable
+    if not pagefind_executable():
+        pytest.skip("pagefind-bin is not installed")
+    _random_edits(site, 4, "spare", search=True)
+
+
+def _random_edits(site: Site, seed: int, staging: str, search: bool = False) -> None:
     rng = random.Random(seed)
-    editor = Editor(site, rng)
+    editor = Editor(site, rng, search)
     editor.configure(3)
     for _ in range(8):
         editor.new_page()
@@ -151,10 +169,10 @@ def test_random_edits_always_match_a_clean_build(site: Site, seed: int, staging:
         assert result.code in (0, 1), (history, result.err)
         assert "internal error" not in result.err, (history, result.err)
         if step % 4 == 3:
-            assert site.files() == clean_build(site, editor.per_page), history
+            assert site.files() == clean_build(site, editor.per_page, search), history
     if staging == "spare":
         assert (site.root / ".public.sitegen-spare").is_dir()
-    assert site.files() == clean_build(site, editor.per_page), history
+    assert site.files() == clean_build(site, editor.per_page, search), history
     if staging == "spare":
         assert (site.root / ".public.sitegen-spare").is_dir()
 
