@@ -36,7 +36,8 @@ KNOWN_KEYS = frozenset({
 _TEXT_KEYS = ("subtitle", "dateline", "agency", "source", "source_url", "summary", "seed")
 
 
-READER_VERSION = "1"   # bump when reading a page gives something else for the same bytes
+READER_VERSION = "2"   # bump when reading a page gives something else for the same bytes
+# (2: slugs transliterated by text-unidecode, whichever packages are installed)
 _SEED_LINE = re.compile(r"^seed:[ \t]*['\"]?([^'\"\s]+)", re.M)
 
 

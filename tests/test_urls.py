@@ -15,6 +15,19 @@ def test_slugs_are_lowercase_ascii_words():
     assert urls.slugify("!!!") == ""
 
 
+def test_slugs_do_not_depend_on_which_transliteration_package_is_installed(monkeypatch):
+    """python-slugify prefers Unidecode when installed; sitegen's URLs must be the same
+    on every machine, so a Unidecode that spells things otherwise changes nothing."""
+    import sys
+    import types
+    before = [urls.slugify(t) for t in ("Café — «déjà vu»", "Привет мир", "Ελλάδα", "北京")]
+    fake = types.ModuleType("unidecode")
+    fake.unidecode = lambda text: "other"
+    monkeypatch.setitem(sys.modules, "unidecode", fake)
+    assert [urls.slugify(t) for t in ("Café — «déjà vu»", "Привет мир", "Ελλάδα", "北京")] \
+        == before == ["cafe-deja-vu", "privet-mir", "ellada", "bei-jing"]
+
+
 def test_article_slug_falls_back_when_title_has_no_letters():
     assert urls.article_slug("???", "abc123") == "abc123"
     assert urls.article_slug("Page", "x1") == "page-x1"   # reserved word
