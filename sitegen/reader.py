@@ -24,7 +24,7 @@ from .errors import Diagnostic, error, warning
 from .digests import page_hash, text_fingerprint
 from .fsutil import FileSig, file_sig
 from .markup import Markup
-from .model import Article, PageInfo, Topic
+from .model import Article, PageInfo, Topic, evolve
 from .snapshot import Snapshot, Stats
 from .parallel import parallel_map
 from .text import reading_minutes, summarize, xml_safe
@@ -59,7 +59,7 @@ class PageRecord:
         is needed only to convert it once (see :func:`body_of`)."""
         if self.article is None or not self.article.body:
             return self
-        return replace(self, article=replace(self.article, body=""))
+        return evolve(self, article=evolve(self.article, body=""))
 
     def body_key(self) -> str | None:
         """The key of the page's rendered body in the cache (None: no article)."""
@@ -346,7 +346,7 @@ def read_file(file: str, data: bytes, config: SiteConfig, key: str = "") -> Page
     found: dict[str, Topic] = {}
     article, explicit, problems, page = read_page(file, text, config, found)
     if article is not None:
-        article = replace(article, digest=key)
+        article = evolve(article, digest=key)
     new_topics = tuple(t for t in found.values() if t not in config.topics)
     info = _page_info(file, text, page.meta if page else None, page.body if page else "")
     return PageRecord(article, explicit, new_topics, tuple(problems), info)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -24,7 +24,7 @@ from .config import SiteConfig
 from .errors import Diagnostic, error
 from .fingerprint import Fingerprinter, site_key
 from .markup import Markup
-from .model import Article, Family, RenderJob
+from .model import Article, Family, RenderJob, evolve
 from .parallel import parallel_map
 from .reader import body_of
 from .search import BUNDLE_DIR, build_search_index
@@ -164,12 +164,12 @@ class SiteRenderer:
         context = dict(job.context)
         if job.kind == "article":
             article = context["article"]
-            context["article"] = replace(article, html=html.get(article.body_key, ""))
+            context["article"] = evolve(article, html=html.get(article.body_key, ""))
         elif job.kind == "feed" and self.config.feeds.full_content:
             feed = context["feed"]
-            context["feed"] = replace(feed, items=tuple(
-                replace(a, html=html.get(a.body_key, "")) for a in feed.items))
-        return replace(job, context=context)
+            context["feed"] = evolve(feed, items=tuple(
+                evolve(a, html=html.get(a.body_key, "")) for a in feed.items))
+        return evolve(job, context=context)
 
     def _needs_html(self, jobs: Sequence[RenderJob]) -> set[str]:
         """The bodies the jobs may show (those of article pages, and of feeds when feeds

@@ -429,6 +429,35 @@ def test_an_article_comes_back_from_the_cache_as_stored_unless_its_class_changed
     assert BuildCache(tmp_path).load("index") is None
 
 
+def test_a_copy_with_changes_is_what_the_class_would_make(tmp_path):
+    """``model.evolve`` (a build's cheap ``dataclasses.replace``) of every class it copies
+    gives the object ``replace`` gives, leaves the original alone, pickles like it, and
+    refuses a field the class does not have."""
+    import dataclasses
+    import pickle
+    from datetime import datetime, timezone
+    from sitegen import model, reader
+    from sitegen.feeds import Feed
+    article = model.Article(path="content/a.md", id="urn:a", title="A", slug="a",
+                            date=datetime(2024, 3, 5, tzinfo=timezone.utc), body="B",
+                            html="", summary="S", topics=("x",), digest="d", body_key="k")
+    job = model.RenderJob("article.html", "2024/03/05/a/", "2024/03/05/a/index.html",
+                          {"article": article}, "article")
+    record = reader.PageRecord(article, False, (), (), model.PageInfo("content/a.md"))
+    feed_fields = {f.name: f"v{i}" for i, f in enumerate(dataclasses.fields(Feed))}
+    feed = Feed(**{**feed_fields, "items": (article,)})
+    for obj, changes in ((article, {"html": "<p>B</p>"}), (article, {"body": "", "digest": "e"}),
+                         (job, {"context": {}}), (record, {"article": None}),
+                         (feed, {"items": ()})):
+        copy = model.evolve(obj, **changes)
+        assert copy == dataclasses.replace(obj, **changes) and copy is not obj
+        assert type(copy) is type(obj) and copy != obj
+        assert pickle.loads(pickle.dumps(copy)) == copy
+    assert article.html == "" and job.context == {"article": article}
+    with pytest.raises(TypeError):
+        model.evolve(article, htlm="x")
+
+
 def _metadata(snapshot, folder):
     return [(path, None if info is None else (info.st_mode, info.st_size, info.st_mtime_ns,
                                               info.st_ctime_ns, info.st_ino))
