@@ -92,6 +92,21 @@ def run(site: Path, *args: str, env: dict | None = None) -> Result:
             usage.ru_utime, usage.ru_stime)
 
 
+CALIBRATION = "import time\nt = time.perf_counter()\nx = 0\nfor i in range({steps}): x += i\n" \
+              "print(time.perf_counter() - t)"
+
+
+def machine_speed(steps: int = 10_000_000) -> float:
+    """Seconds a fresh Python process takes for a fixed loop of ``steps`` additions: the
+    machine's speed at the moment (shared machines drift by half within an hour), printed
+    before and after each size so that figures of different hours can be compared (the
+    same loop three times as long took 2.6 s in the quickest hours of this project's
+    machine and 5.2 s in the slowest: 10 million steps, about 0.9 and 1.7 s)."""
+    done = subprocess.run([sys.executable, "-c", CALIBRATION.format(steps=steps)],
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout)
+
+
 def measured(fn, runs: int) -> list[Result]:
     """Run ``fn`` (which prepares and then measures one run) ``runs`` times, each in a
     fresh child process tree so that peak memory is that run's own."""
@@ -339,9 +354,12 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- |")
     baseline = checkout(args.baseline, root) if args.baseline else None
     for count in sizes:
+        before = machine_speed()
         print(f"| **N = {count:,}** | | | | | |", flush=True)
         benchmark(root, count, args.runs if count < 100_000 else 1, args.search,
                   not args.no_serve, baseline)
+        print(f"| (machine: 10 million loop steps took {before:.2f} s before N = {count:,}, "
+              f"{machine_speed():.2f} s after) | | | | | |", flush=True)
     if not args.workdir:
         shutil.rmtree(root, ignore_errors=True)
 

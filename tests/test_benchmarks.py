@@ -68,6 +68,9 @@ def test_the_benchmark_measures_every_row_at_a_small_size(tmp_path: Path):
     for name in set(rows) - serve:     # the command and its workers ran
         user, system = (float(x) for x in cpu[name].split(" + "))
         assert user > 0.05 and system >= 0, (name, cpu[name])
+    machine = re.search(r"machine: 10 million loop steps took (\d+\.\d+) s before N = 30, "
+                        r"(\d+\.\d+) s after", result.stdout)
+    assert machine and all(0.05 < float(s) < 60 for s in machine.groups()), result.stdout
     site = tmp_path / "site-30"
     template = (site / "themes" / "default" / "templates" / "article.html").read_text()
     assert '<p class="edition">Edition 0</p>' in template
