@@ -93,9 +93,11 @@ def test_screened_converter_gives_the_plain_converters_html(markup):
     pieces = [*SYNTAX, "[ref]", "[a][ref]", "![i][ref]", "<b>x</b>", "<div>\nblock\n</div>", "tab\there",
               "cr\r\nlf\rx", "- a\n- b", "1. one\n2. two", "    code", "```\n<b>\n```", ": x", "a: b",
               "|", "*[", "]:", "#", "<", "\\", "*", "_", "[", "`", "&", "\t", "word", "<me@example.org>",
-              "<!-- c -->", "  - nested\n    - deeper", "Term\n:   def\n\n    more", "snake_case_name"]
+              "<!-- c -->", "  - nested\n    - deeper", "Term\n:   def\n\n    more", "snake_case_name",
+              "~~~\ncode\n~~~", "````\nx\n````", "~~", "``", " \n", "   \n", "\x02", "\x03", "&#39;",
+              "AT&T", "&amp", "&#39 x", "&#x27", "<b", "a<b"]
     rng = random.Random(5)
-    for _ in range(400):
+    for _ in range(800):
         text = "".join(rng.choice(pieces) + rng.choice(["", " ", "\n", "\n\n", "  \n", "\t"])
                        for _ in range(rng.randint(1, 10)))
         assert markup._md.reset().convert(text) == plain.reset().convert(text), text
@@ -110,6 +112,8 @@ def test_screens_cover_this_python_markdown(markup):
     assert type(md.parser).__name__ == "_ScreenedBlockParser"
     assert all(p.compiled_re.pattern in _INLINE_NEEDS for p in md.inlinePatterns)
     assert sum(_block_key(p) in _BLOCK_NEEDS for p in md.parser.blockprocessors) == len(_BLOCK_NEEDS)
+    assert [type(p).__name__ for p in md.preprocessors] == \
+        ["_NormalizeWhitespace", "_ScreenedPreprocessor", "_ScreenedPreprocessor"]
 
 
 def test_image_hints_are_added_in_one_order_by_every_converter():
