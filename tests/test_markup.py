@@ -95,7 +95,7 @@ def test_screened_converter_gives_the_plain_converters_html(markup):
               "|", "*[", "]:", "#", "<", "\\", "*", "_", "[", "`", "&", "\t", "word", "<me@example.org>",
               "<!-- c -->", "  - nested\n    - deeper", "Term\n:   def\n\n    more", "snake_case_name",
               "~~~\ncode\n~~~", "````\nx\n````", "~~", "``", " \n", "   \n", "\x02", "\x03", "&#39;",
-              "AT&T", "&amp", "&#39 x", "&#x27", "<b", "a<b"]
+              "AT&T", "&amp", "&#39 x", "&#x27", "<b", "a<b", "old\rmac"]
     rng = random.Random(5)
     for _ in range(800):
         text = "".join(rng.choice(pieces) + rng.choice(["", " ", "\n", "\n\n", "  \n", "\t"])
