@@ -95,8 +95,11 @@ def test_screened_converter_gives_the_plain_converters_html(markup):
               "|", "*[", "]:", "#", "<", "\\", "*", "_", "[", "`", "&", "\t", "word", "<me@example.org>",
               "<!-- c -->", "  - nested\n    - deeper", "Term\n:   def\n\n    more", "snake_case_name",
               "~~~\ncode\n~~~", "````\nx\n````", "~~", "``", " \n", "   \n", "\x02", "\x03", "&#39;",
-              "AT&T", "&amp", "&#39 x", "&#x27", "<b", "a<b", "old\rmac"]
+              "AT&T", "&amp", "&#39 x", "&#x27", "<b", "a<b", "old\rmac",
+              "2. two\n:   def\n\t- tab\n\n    indented"]   # a list inside a definition
     rng = random.Random(5)
+    for text in pieces:
+        assert markup._md.reset().convert(text) == plain.reset().convert(text), text
     for _ in range(800):
         text = "".join(rng.choice(pieces) + rng.choice(["", " ", "\n", "\n\n", "  \n", "\t"])
                        for _ in range(rng.randint(1, 10)))
@@ -105,13 +108,14 @@ def test_screened_converter_gives_the_plain_converters_html(markup):
 
 def test_screens_cover_this_python_markdown(markup):
     """Every inline pattern and the listed block processors are screened (else the speed-up is lost)."""
-    from sitegen.markup import _BLOCK_NEEDS, _INLINE_NEEDS, _block_key
+    from sitegen.markup import _BLOCK_NEEDS, _BLOCK_STARTS, _INLINE_NEEDS, _block_key
 
     md = markup._md
     assert type(md.treeprocessors["inline"]).__name__ == "_ScreenedInlineProcessor"
     assert type(md.parser).__name__ == "_ScreenedBlockParser"
     assert all(p.compiled_re.pattern in _INLINE_NEEDS for p in md.inlinePatterns)
     assert sum(_block_key(p) in _BLOCK_NEEDS for p in md.parser.blockprocessors) == len(_BLOCK_NEEDS)
+    assert sum(_block_key(p) in _BLOCK_STARTS for p in md.parser.blockprocessors) == len(_BLOCK_STARTS)
     assert [type(p).__name__ for p in md.preprocessors] == \
         ["_NormalizeWhitespace", "_ScreenedPreprocessor", "_ScreenedPreprocessor"]
 
