@@ -183,8 +183,8 @@ class _ScreenedBlockParser(BlockParser):
 
     def parseDocument(self, lines):
         """Plan the processors (in order, with what each needs), then parse as before."""
-        self._plan = [(proc, _BLOCK_NEEDS.get(_block_key(proc)), _BLOCK_STARTS.get(_block_key(proc)))
-                      for proc in self.blockprocessors]
+        keys = [(proc, _block_key(proc)) for proc in self.blockprocessors]
+        self._plan = [(proc, _BLOCK_NEEDS.get(key), _BLOCK_STARTS.get(key)) for proc, key in keys]
         try:
             return super().parseDocument(lines)
         finally:
