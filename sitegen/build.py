@@ -112,13 +112,14 @@ def build_site(config: SiteConfig, *, do_import: bool = True, jobs: int | None =
     input file (0.2 s at 10,000 articles). A build that stops before it has looked
     leaves no view of the inputs in ``memory``: the next one walks them all."""
     started = time.perf_counter()
-    since = None
+    last_walk = None
     if memory is not None:
-        since, memory.snapshot = memory.snapshot, None
+        last_walk, memory.snapshot = memory.snapshot, None
     check_output(config)
     with build_lock(config.cache_dir), _collector_paused():
         return _build(config, do_import, jobs or default_jobs(), started, memory,
-                      search_later, since if isinstance(since, Snapshot) else None, touched)
+                      search_later, last_walk if isinstance(last_walk, Snapshot) else None,
+                      touched)
 
 
 @contextmanager
@@ -137,12 +138,12 @@ def _collector_paused():
 
 
 def _inputs(config: SiteConfig, do_import: bool, memory: CacheMemory | None = None,
-            since: Snapshot | None = None, touched: Collection[Path] | None = None
+            last_walk: Snapshot | None = None, touched: Collection[Path] | None = None
             ) -> Snapshot:
     folders = [config.content_dir, config.themes_dir, config.templates_dir, config.static_dir,
                BUILTIN_THEMES, BUILTIN_TEMPLATES] + ([config.seeds_dir] if do_import else [])
     files = [config.config_file] if config.config_file else []
-    snapshot = take_snapshot(f"{config!r}|{do_import}", folders, files, since, touched)
+    snapshot = take_snapshot(f"{config!r}|{do_import}", folders, files, last_walk, touched)
     if memory is not None:
         memory.snapshot = snapshot
     return snapshot
@@ -162,7 +163,7 @@ class _Stages:
 
 
 def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
-           memory: CacheMemory | None, search_later: bool, since: Snapshot | None,
+           memory: CacheMemory | None, search_later: bool, last_walk: Snapshot | None,
            touched: Collection[Path] | None) -> BuildResult:
     cache = BuildCache(config.cache_dir, memory)
     stages = _Stages(started)
@@ -174,7 +175,7 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
     early = Background(listing, out.output, enabled=jobs > 1)
     spare: Background | None = None
     try:
-        inputs = _inputs(config, do_import, memory, since, touched)
+        inputs = _inputs(config, do_import, memory, last_walk, touched)
         last = cache.last_build(config.output_dir)
         if (last is not None and last[0] == inputs.digest
                 and (search_later or not search_stale(config, cache))
