@@ -25,7 +25,7 @@ from .render import SiteRenderer, convert_bodies, output_intact, search_stale
 from .routes import site_families
 from .snapshot import Snapshot, take_snapshot
 from .theme import BUILTIN_TEMPLATES, BUILTIN_THEMES, Theme
-from .writer import OutputFolder, listing, unsafe_output
+from .writer import Listing, OutputFolder, listing, relisting, unsafe_output
 
 
 class UnsafeOutput(Exception):
@@ -149,6 +149,40 @@ def _inputs(config: SiteConfig, do_import: bool, memory: CacheMemory | None = No
     return snapshot
 
 
+class _OutputListing:
+    """The output folder's listing (``writer.listing``), made by a helper process while
+    this one goes on (see ``parallel.Background``). In a process that builds again and
+    again (``memory``: the dev server), it reads only the folders changed since the last
+    one (``listings.relist``): 0.2 s less at 10,000 articles, which a quick rebuild
+    would otherwise spend waiting for it."""
+
+    def __init__(self, folder: Path, memory: CacheMemory | None, enabled: bool):
+        self.memory = memory
+        if memory is None:
+            self.helper = Background(listing, folder, enabled=enabled)
+        else:
+            known = memory.output[1] if memory.output[0] == str(folder) else {}
+            memory.output = (str(folder), known)
+            self.helper = Background(relisting, folder, known, enabled=enabled)
+        self.listed: list[Listing | None] = []
+
+    def result(self) -> Listing | None:
+        if not self.listed:
+            found = self.helper.result()
+            if self.memory is not None:
+                found, read, gone = found
+                folder, known = self.memory.output
+                known = {**known, **read} if found is not None else {}
+                for rel in gone:
+                    known.pop(rel, None)
+                self.memory.output = (folder, known)
+            self.listed.append(found)
+        return self.listed[0]
+
+    def close(self) -> None:
+        self.helper.close()
+
+
 class _Stages:
     """The seconds each stage of one build took, in order (``sitegen build --timings``)."""
 
@@ -172,7 +206,7 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
     # the output folder is listed meanwhile, by a helper process on the core the parent
     # leaves idle while it works alone (with one job: here, when needed); the spare only
     # when a full build needs it (a quick one would wait for that helper at its end)
-    early = Background(listing, out.output, enabled=jobs > 1)
+    early = _OutputListing(out.output, memory, enabled=jobs > 1)
     spare: Background | None = None
     try:
         inputs = _inputs(config, do_import, memory, last_walk, touched)
@@ -186,7 +220,7 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
                            stages=tuple(stages.spent))
         stages.done("check inputs")
         since = content_edits(config, cache, inputs, last)
-        quick = quick_rebuild(config, cache, since, do_import, jobs, stages, early,
+        quick = quick_rebuild(config, cache, since, do_import, jobs, stages, early.result,
                               search_later)
         if quick is None:
             cache.set_last_build(config.output_dir, None)   # until this build is complete
@@ -208,7 +242,7 @@ def _build(config: SiteConfig, do_import: bool, jobs: int, started: float,
 
 
 def _pipeline(config: SiteConfig, cache: BuildCache, do_import: bool, jobs: int,
-              stages: _Stages, snapshot: Snapshot, early: Background, spare: Background,
+              stages: _Stages, snapshot: Snapshot, early: _OutputListing, spare: Background,
               last, since: Since | None, search_later: bool = False
               ) -> tuple[BuildResult, str | None, SeedsLeft]:
     """Read, import, index, route and render (only the jobs whose inputs changed); with

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from collections import Counter
+from typing import Callable
 
 from . import urls
 from .cache import BuildCache
@@ -34,12 +35,12 @@ from .fsutil import file_sig
 from .importer import PendingSeed, pending_unmoved
 from .indexes import build_index, patch_index, structure
 from .model import Article, BuildResult, SiteIndex
-from .parallel import Background
 from .reader import PageRecord, read_file, reader_settings, record_key, settles_clash
 from .render import SiteRenderer, convert_bodies, output_marked
 from .routes import site_families
 from .snapshot import Snapshot
 from .theme import Theme
+from .writer import Listing
 
 # More pages changed than this: a full build. At 10,000 articles the quick way was the
 # faster, by less and less (medians of 3, benchmarks/quick_limit.py: 8 pages 0.63 s
@@ -276,13 +277,13 @@ def reshaped_content(config: SiteConfig, cache: BuildCache, since: Since | None,
 
 
 def quick_rebuild(config: SiteConfig, cache: BuildCache, since: Since | None,
-                  do_import: bool, jobs: int, stages, early: Background,
+                  do_import: bool, jobs: int, stages, listing: Callable[[], Listing | None],
                   search_later: bool = False) -> tuple[BuildResult, str] | None:
     """Rebuild after edits of content pages that keep the site's structure (with the name
     of the content's index, patched); None when the change is of another kind (then
-    nothing was published). ``early`` lists the output folder (``writer.listing``), to
-    check it is as published: its listing is awaited while the pages render. ``since``:
-    see :func:`content_edits`."""
+    nothing was published). ``listing`` gives the output folder's listing (a helper makes
+    it: ``writer.listing``), to check it is as published: it is awaited while the pages
+    render. ``since``: see :func:`content_edits`."""
     if since is None:
         return None
     result, token, carried, seen, edits = (since.result, since.token, since.carried,
@@ -308,7 +309,7 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, since: Since | None,
         return None   # changed behind sitegen's back: the full build puts it right
     stages.done("quick: check")
     rebuilt = _rebuild(config, cache, jobs, stages, state, index, replacements, edits,
-                       seen, result, carried, early.result, search_later)
+                       seen, result, carried, listing, search_later)
     return (rebuilt, token) if rebuilt is not None else None
 
 

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic, error
 from .fsutil import atomic_write
+from .listings import Known, Listing, relist, scan_folder
 
 MARKER = ".sitegen-output"
 _MARKER_TEXT = "This folder is written by sitegen; it is replaced on every build.\n"
@@ -328,30 +329,6 @@ def write_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None
             view = view[handle.write(view):]
 
 
-def scan_folder(folder: Path) -> tuple[dict[str, int], list[str]]:
-    """The files below ``folder``: ``(regular files with their inode numbers, other
-    entries)``. Other entries (symbolic links, sockets ...) were not made by sitegen and
-    are to be removed. The inode numbers come with the folder listing: no file is
-    stat'ed."""
-    files: dict[str, int] = {}
-    odd: list[str] = []
-    stack = [(str(folder), "")]
-    while stack:
-        current, prefix = stack.pop()
-        with os.scandir(current) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_symlink():
-                    odd.append(rel)
-                elif entry.is_dir():
-                    stack.append((entry.path, rel + "/"))
-                elif entry.is_file():
-                    files[rel] = entry.inode()
-                else:
-                    odd.append(rel)
-    return files, sorted(odd)
-
-
 def listing(folder: Path) -> "Listing | None":
     """:func:`scan_folder` of ``folder`` if it is a folder (not a link), else None."""
     if folder.is_symlink() or not folder.is_dir():
@@ -359,7 +336,12 @@ def listing(folder: Path) -> "Listing | None":
     return scan_folder(folder)
 
 
-Listing = tuple[dict[str, int], list[str]]
+def relisting(folder: Path, known: Known) -> tuple["Listing | None", Known, list[str]]:
+    """:func:`listing` of ``folder`` from ``known``, the folders the last one found
+    (:func:`listings.relist`): with the folders read again and those gone."""
+    if folder.is_symlink() or not folder.is_dir():
+        return None, {}, list(known)
+    return relist(folder, known)
 
 
 def replace_into(folder: Path, rel: str, data: bytes, made: set[str] | None = None) -> None:

@@ -3,6 +3,7 @@ re-renders only the pages whose templates include the edited file."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import time
@@ -623,6 +624,62 @@ def test_a_quick_rebuild_awaits_the_listing_of_public_only_before_it_stages_or_p
         made["2024/03/05/page-4/index.html"]
     assert not (site.public / "stray.html").exists()
     assert "Changed." in site.read("2024/03/03/page-2/index.html")
+
+
+def test_the_dev_servers_rebuilds_list_public_from_the_last_listing_and_see_any_change(
+        site: Site, monkeypatch):
+    """A process that builds again and again (the dev server) lists public/ reading only
+    the folders changed since its last listing: a quick rebuild after a body edit reads
+    just the folders the last one published into, and still notices a page deleted, a
+    stray file added and a page replaced behind its back (the full build puts them
+    right, as a clean build would)."""
+    from sitegen import listings
+    monkeypatch.setattr(listings, "RACY_NS", 0)    # every folder trusted after its tick
+    site.write("site.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\n")
+    for n in range(6):
+        site.page(f"p{n}.md", title=f"Page {n}", id=f"urn:{n}", date=f"2024-03-0{n + 1}",
+                  summary="The same summary.")
+    config = load_config(site.root / "site.yaml")
+    memory = CacheMemory()
+    assert build_site(config, memory=memory, jobs=1).built
+    time.sleep(0.03)
+    assert build_site(config, memory=memory, jobs=1).written == 0   # lists what it made
+    made = site.files()
+    read_again = []
+    real_read = listings._read
+    monkeypatch.setattr(listings, "_read", lambda path, ident: read_again.append(
+        os.path.relpath(path, site.public)) or real_read(path, ident))
+
+    def edit(n: int, body: str):
+        time.sleep(0.03)
+        read_again.clear()
+        page = site.page(f"p{n}.md", title=f"Page {n}", id=f"urn:{n}",
+                         date=f"2024-03-0{n + 1}", summary="The same summary.", body=body)
+        return build_site(config, memory=memory, jobs=1, touched=[page])
+
+    result = edit(2, "Changed.")
+    assert [name for name, _ in result.stages][1] == "quick: check"
+    assert result.changed == ("2024/03/03/page-2/index.html",)
+    assert read_again == []     # nothing changed in public/ since the first build
+    result = edit(2, "Changed again.")
+    assert "Changed again." in site.read("2024/03/03/page-2/index.html")
+    # where the last one published: the page's folder, and the top one (its marker)
+    assert sorted(read_again) == [".", "2024/03/03/page-2"]
+    (site.public / "2024/03/05/page-4/index.html").unlink()
+    (site.public / "stray.html").write_text("not ours")
+    replaced = site.public / "2024/03/06/page-5/index.html"
+    replaced.unlink()
+    replaced.write_bytes(made["2024/03/06/page-5/index.html"])   # another inode
+    result = edit(3, "Changed too.")
+    assert result.built and "render and publish" in [name for name, _ in result.stages]
+    assert sorted(read_again) == [".", "2024/03/03/page-2", "2024/03/05/page-4",
+                                  "2024/03/06/page-5"]
+    assert not (site.public / "stray.html").exists()
+    site.write("clean.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\n"
+               "output_dir: clean\ncache_dir: .clean-cache\n")
+    assert build_site(load_config(site.root / "clean.yaml"), jobs=1).built
+    assert site.files() == site.files(site.root / "clean")
+    assert "Changed too." in site.read("2024/03/04/page-3/index.html")
 
 
 def test_the_cache_says_which_bodies_it_has_rendered_few_or_many(tmp_path):
