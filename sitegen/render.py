@@ -122,7 +122,10 @@ def _as_listed(config: SiteConfig, cache: BuildCache,
     bundle = {f for f in files if f.startswith(BUNDLE_DIR + "/")}
     if bundle and not config.search:
         return False
-    return not odd and files.keys() - bundle == set(manifest) | {MARKER}
+    # files - bundle == set(manifest) | {MARKER}, without making two sets of 15,000
+    return (not odd and MARKER in files and not any(f in manifest for f in bundle)
+            and len(files) - len(bundle) == len(manifest) + (MARKER not in manifest)
+            and manifest.keys() <= files.keys())
 
 
 FamilyState = dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...], str]]
