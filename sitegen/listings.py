@@ -9,9 +9,12 @@ next listing reads again only the folders whose entries may have changed since.
 A folder's entries change only together with its status-change time (``st_ctime``: any
 file made, removed or renamed in it sets it, and no program can set it back), so a
 folder whose inode and ctime are as they were holds what it held. The ctime is taken
-before the folder is read; one that is recent (set less than :data:`RACY_NS` before the
-listing began) is not trusted, as a change in the same clock tick would leave it
-unchanged: such a folder is read again next time, as git does with "racily clean" files.
+before the folder is read; one that is recent is not trusted, as a change in the same
+clock tick would leave it unchanged: such a folder is read again next time, as git does
+with "racily clean" files. Recent means less than :data:`RACY_FINE_NS` before the
+listing began where the file system keeps fractions of a second (the kernel stamps
+changes with a clock that moves a tick at a time, 1-10 ms), and less than
+:data:`RACY_NS` where it keeps whole seconds (a ctime without a fraction).
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ Listing = tuple[dict[str, int], list[str]]
 (links, sockets ...: not made by sitegen), sorted."""
 
 RACY_NS = 2_000_000_000
-"""A folder changed less than this before a listing is read again by the next one."""
+"""A folder changed less than this before a listing is read again by the next one, on a
+file system that keeps whole seconds (or two, as FAT does)."""
+RACY_FINE_NS = 200_000_000
+"""The same on a file system that keeps finer times: many clock ticks."""
 
 
 class Folder(NamedTuple):
@@ -90,7 +96,7 @@ class _Moved(Exception):
 
 
 def _relist(root: str, known: Known) -> tuple[Listing, Known, list[str]]:
-    trusted_before = time.time_ns() - RACY_NS
+    now = time.time_ns()
     files: dict[str, int] = {}
     odd: list[str] = []
     read: Known = {}
@@ -107,7 +113,7 @@ def _relist(root: str, known: Known) -> tuple[Listing, Known, list[str]]:
         ident = (info.st_dev, info.st_ino, info.st_ctime_ns)
         found = known.get(rel)
         if found is None or found.ident != ident:
-            if info.st_ctime_ns >= trusted_before:
+            if not settled(info.st_ctime_ns, now):
                 ident = (info.st_dev, info.st_ino, -1)
             found = read[rel] = _read(path, ident)
         seen.add(rel)
@@ -118,6 +124,13 @@ def _relist(root: str, known: Known) -> tuple[Listing, Known, list[str]]:
         for name in found.folders:
             stack.append((f"{rel}{name}/", f"{path}/{name}"))
     return (files, sorted(odd)), read, [rel for rel in known if rel not in seen]
+
+
+def settled(changed_ns: int, now_ns: int) -> bool:
+    """Whether a folder last changed at ``changed_ns`` (its ctime) can be trusted to show
+    any later change by its ctime: changed long enough before ``now_ns``."""
+    racy = RACY_FINE_NS if changed_ns % 1_000_000_000 else RACY_NS
+    return now_ns - changed_ns >= racy
 
 
 def _read(path: str, ident: tuple[int, int, int]) -> Folder:

@@ -635,6 +635,7 @@ def test_the_dev_servers_rebuilds_list_public_from_the_last_listing_and_see_any_
     right, as a clean build would)."""
     from sitegen import listings
     monkeypatch.setattr(listings, "RACY_NS", 0)    # every folder trusted after its tick
+    monkeypatch.setattr(listings, "RACY_FINE_NS", 0)
     site.write("site.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\n")
     for n in range(6):
         site.page(f"p{n}.md", title=f"Page {n}", id=f"urn:{n}", date=f"2024-03-0{n + 1}",

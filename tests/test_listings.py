@@ -17,6 +17,12 @@ from sitegen.listings import relist, scan_folder
 TICK = 0.03   # longer than a tick of the clock that stamps changes (1-10 ms)
 
 
+def _trust_after_a_tick(monkeypatch) -> None:
+    """Every folder trusted once the clock tick of its last change is over."""
+    monkeypatch.setattr(listings, "RACY_NS", 0)
+    monkeypatch.setattr(listings, "RACY_FINE_NS", 0)
+
+
 def _tree(root: Path, rng: random.Random, depth: int = 0) -> None:
     root.mkdir(parents=True, exist_ok=True)
     for n in range(rng.randint(1, 4)):
@@ -84,7 +90,7 @@ def test_a_listing_from_the_last_one_is_always_a_fresh_listing(tmp_path, monkeyp
     """Random changes of every kind (files added, deleted, replaced; links, pipes;
     folders made, removed, renamed, swapped, turned into files and back): after each,
     the listing made from the last one equals a fresh listing."""
-    monkeypatch.setattr(listings, "RACY_NS", 0)   # every folder trusted once its tick is over
+    _trust_after_a_tick(monkeypatch)
     rng = random.Random(seed)
     root = tmp_path / "public"
     _tree(root, rng)
@@ -102,7 +108,7 @@ def test_a_listing_from_the_last_one_is_always_a_fresh_listing(tmp_path, monkeyp
 
 
 def test_only_the_folders_changed_since_are_read_again(tmp_path, monkeypatch):
-    monkeypatch.setattr(listings, "RACY_NS", 0)
+    _trust_after_a_tick(monkeypatch)
     root = tmp_path / "public"
     for day in ("2024/03/01", "2024/03/02", "2024/04/01"):
         (root / day / "story").mkdir(parents=True)
@@ -126,7 +132,7 @@ def test_only_the_folders_changed_since_are_read_again(tmp_path, monkeypatch):
 
 def test_a_folder_changed_just_before_a_listing_is_read_again_by_the_next(tmp_path):
     """A change in the clock tick of the last listing leaves a folder's change time as it
-    was: a folder changed less than RACY_NS before a listing is not trusted next time."""
+    was: a folder changed just before a listing is not trusted next time."""
     root = tmp_path / "public"
     (root / "a").mkdir(parents=True)
     (root / "a" / "index.html").write_text("a")
@@ -137,8 +143,21 @@ def test_a_folder_changed_just_before_a_listing_is_read_again_by_the_next(tmp_pa
     assert listed == scan_folder(root) == ({}, []) and set(read) == {"", "a/"}
 
 
+def test_whole_second_change_times_are_trusted_later_than_finer_ones():
+    """A file system that keeps whole seconds (ext3, FAT, ...) stamps every change of a
+    second alike: its folders are trusted 2 s after their change, others after 0.2 s."""
+    second = 1_000_000_000
+    fine = 1_733_000_000 * second + 123_456_789
+    assert not listings.settled(fine, fine + second // 10)
+    assert listings.settled(fine, fine + second // 4)
+    whole = 1_733_000_000 * second
+    assert not listings.settled(whole, whole + second // 4)
+    assert not listings.settled(whole, whole + 3 * second // 2)
+    assert listings.settled(whole, whole + 2 * second)
+
+
 def test_a_folder_that_vanishes_while_listed_gives_a_fresh_listing(tmp_path, monkeypatch):
-    monkeypatch.setattr(listings, "RACY_NS", 0)
+    _trust_after_a_tick(monkeypatch)
     root = tmp_path / "public"
     (root / "a" / "b").mkdir(parents=True)
     (root / "a" / "b" / "index.html").write_text("b")
