@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import stat
 import time
 from dataclasses import dataclass, field
@@ -39,6 +38,8 @@ class Snapshot:
     folders: dict[str, Stats]
     taken_ns: int
     parts: dict[str, str] = field(default_factory=dict)
+    # each folder's files as its digest has them (:func:`_row`), for a patch to reuse
+    rows: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
     def under(self, folder: Path) -> Stats | None:
         """The files below ``folder``, or None when it was not walked."""
@@ -86,13 +87,20 @@ def _entries(folder: str) -> list[os.DirEntry]:
         return []
 
 
-def _folder_digest(folder: str, files: Stats) -> str:
-    """The digest of a folder's files (in canonical order) and their metadata. (Pickled:
-    half the time of ``repr``; each path is its own string, so the bytes depend on the
-    values only.)"""
-    rows = [(path, info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns,
-             info.st_ino) if info is not None else (path,) for path, info in files.items()]
-    return _hex(f"D{folder}\n".encode() + pickle.dumps(rows, 4))
+def _row(path: str, info: os.stat_result | None) -> bytes:
+    """One file as its folder's digest has it: the path and the metadata, each ended by a
+    NUL (which no path holds), and an empty field; a broken link has no metadata."""
+    if info is None:
+        return f"{path}\0\0".encode("utf-8", "surrogatepass")
+    return (f"{path}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}"
+            f"\0{info.st_ino}\0\0").encode("utf-8", "surrogatepass")
+
+
+def _folder_digest(folder: str, rows: dict[str, bytes]) -> str:
+    """The digest of a folder's files (``rows``, :func:`_row`, in canonical order)."""
+    digest = hashlib.blake2b(f"D{folder}\n".encode("utf-8", "surrogatepass"), digest_size=16)
+    digest.update(b"".join(rows.values()))
+    return digest.hexdigest()
 
 
 def take_snapshot(settings: str, folders: Iterable[Path], files: Iterable[Path],
@@ -112,16 +120,21 @@ def take_snapshot(settings: str, folders: Iterable[Path], files: Iterable[Path],
             or list(since.folders) != folders:
         since, touched = None, None
     found: dict[str, Stats] = {}
+    rows: dict[str, dict[str, bytes]] = {}
     for folder in folders:
         if since is None:
             stats: Stats = {}
             _walk(folder, stats)
+            rows[folder] = {path: _row(path, info) for path, info in stats.items()}
         else:
-            stats = _patched(folder, since.folders[folder], touched)
-            if stats is since.folders[folder]:
-                found[folder], parts[folder] = stats, since.parts[folder]
+            old, old_rows = since.folders[folder], since.rows[folder]
+            stats, fresh = _patched(folder, old, touched)
+            if stats is old:
+                found[folder], parts[folder], rows[folder] = old, since.parts[folder], old_rows
                 continue
-        found[folder], parts[folder] = stats, _folder_digest(folder, stats)
+            rows[folder] = _rows_again(stats, old, old_rows) if fresh is None else {
+                **old_rows, **{path: _row(path, info) for path, info in fresh.items()}}
+        found[folder], parts[folder] = stats, _folder_digest(folder, rows[folder])
     digest = hashlib.blake2b(b"F", digest_size=16)
     for path in files:
         try:
@@ -130,17 +143,27 @@ def take_snapshot(settings: str, folders: Iterable[Path], files: Iterable[Path],
         except OSError:
             digest.update(f"F{path}\0missing\n".encode())
     parts["files"] = digest.hexdigest()
-    return Snapshot(_hex(repr(sorted(parts.items())).encode()), found, taken, parts)
+    return Snapshot(_hex(repr(sorted(parts.items())).encode()), found, taken, parts, rows)
+
+
+def _rows_again(stats: Stats, old: Stats, old_rows: dict[str, bytes]) -> dict[str, bytes]:
+    """The rows of ``stats`` (:func:`_row`), in its order, reusing those of ``old_rows``
+    whose file has the very ``stat`` it had in ``old``."""
+    return {path: old_rows[path] if old.get(path, False) is info else _row(path, info)
+            for path, info in stats.items()}
 
 
 PATCH_LIMIT = 256
 """Touched paths in one folder beyond which it is walked again rather than patched."""
 
 
-def _patched(folder: str, old: Stats, touched: Collection[Path]) -> Stats:
+def _patched(folder: str, old: Stats, touched: Collection[Path]
+             ) -> tuple[Stats, Stats | None]:
     """``old`` (the files below ``folder`` when last walked) with the ``touched`` paths
     looked at again: each is dropped with everything below it, then walked if it is
-    there (``old`` itself when no touched path concerns the folder)."""
+    there (``old`` itself when no touched path concerns the folder). With the files
+    looked at again when they are all files of ``old`` (edited in place: the order
+    stays), else None."""
     base = os.path.abspath(folder)
     inside: list[str] = []
     for path in touched:
@@ -151,23 +174,23 @@ def _patched(folder: str, old: Stats, touched: Collection[Path]) -> Stats:
         if path.startswith(base + os.sep):
             inside.append(folder + path[len(base):])
     if not inside:
-        return old
+        return old, {}
     if len(inside) > PATCH_LIMIT or inside == [base]:
         stats: Stats = {}
         _walk(folder, stats)
-        return stats
+        return stats, None
     again, below = set(inside), tuple(path + os.sep for path in inside)
-    if again.issubset(old):   # files edited in place, most likely: the order stays
+    if old.keys() >= again:   # files edited in place, most likely: the order stays
         fresh: Stats = {}
         for path in inside:
             _look_again(folder, path, fresh)
         if fresh.keys() == again:
-            return {**old, **fresh}
+            return {**old, **fresh}, fresh
     stats = {path: info for path, info in old.items()
              if path not in again and not path.startswith(below)}
     for path in inside:
         _look_again(folder, path, stats)
-    return dict(sorted(stats.items(), key=lambda item: item[0].split(os.sep)))
+    return dict(sorted(stats.items(), key=lambda item: item[0].split(os.sep))), None
 
 
 def _look_again(folder: str, path: str, stats: Stats) -> None:

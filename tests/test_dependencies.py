@@ -570,6 +570,7 @@ def test_a_snapshot_patched_with_the_paths_events_named_is_what_a_walk_gives(
         for folder in folders:
             assert _metadata(patched, folder) == _metadata(walked, folder), touched
         assert patched.parts == walked.parts and patched.digest == walked.digest
+        assert patched.rows == walked.rows
         snapshot = patched
     linked = [str(p) for f in folders for p in f.rglob("*") if p.is_symlink() and p.is_dir()]
     assert linked and not any(path.startswith(f"{link}/") for link in linked
