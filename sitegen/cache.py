@@ -38,14 +38,15 @@ class CacheMemory:
     ``snapshot`` is the last build's view of its inputs (``snapshot.Snapshot``), which a
     build told what paths changed since patches instead of walking them all again.
     ``output`` is the output folder's path and its folders as last listed
-    (``listings.Known``), from which the next listing reads only those changed since;
-    it checks itself (by the folders' change times), so no generation concerns it."""
+    (``listings.Known``, or the helper still learning them), from which the next listing
+    reads only those changed since; it checks itself (by the folders' change times), so
+    no generation concerns it."""
 
     def __init__(self) -> None:
         self.generation: object = None
         self.values: dict[str, object] = {}
         self.snapshot: object = None
-        self.output: tuple[str, dict] = ("", {})
+        self.output: tuple[str, object] = ("", {})
 
 
 class BuildCache:

@@ -630,11 +630,12 @@ def test_a_quick_rebuild_awaits_the_listing_of_public_only_before_it_stages_or_p
 def test_the_dev_servers_rebuilds_list_public_from_the_last_listing_and_see_any_change(
         site: Site, monkeypatch):
     """A process that builds again and again (the dev server) lists public/ reading only
-    the folders changed since its last listing: a quick rebuild after a body edit reads
-    just the folders the last one published into, and still notices a page deleted, a
-    stray file added and a page replaced behind its back (the full build puts them
-    right, as a clean build would)."""
-    from sitegen import listings
+    the folders changed since its last listing: its first build lists plainly while a
+    helper learns the folders; then a quick rebuild after a body edit reads just the
+    folders the last one published into, and still notices a page deleted, a stray
+    file added and a page replaced behind its back (the full build puts them right, as
+    a clean build would)."""
+    from sitegen import listings, writer
     monkeypatch.setattr(listings, "RACY_NS", 0)    # every folder trusted after its tick
     monkeypatch.setattr(listings, "RACY_FINE_NS", 0)
     site.write("site.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\n")
@@ -642,10 +643,16 @@ def test_the_dev_servers_rebuilds_list_public_from_the_last_listing_and_see_any_
         site.page(f"p{n}.md", title=f"Page {n}", id=f"urn:{n}", date=f"2024-03-0{n + 1}",
                   summary="The same summary.")
     config = load_config(site.root / "site.yaml")
-    memory = CacheMemory()
-    assert build_site(config, memory=memory, jobs=1).built
+    assert build_site(config, jobs=1).built       # as `build` left it
     time.sleep(0.03)
-    assert build_site(config, memory=memory, jobs=1).written == 0   # lists what it made
+    memory = CacheMemory()
+    plain, real_scan = [], listings.scan_folder
+    monkeypatch.setattr(writer, "scan_folder", lambda folder: plain.append(folder)
+                        or real_scan(folder))
+    assert build_site(config, memory=memory, jobs=1).written == 0
+    learning = memory.output[1]
+    assert plain == [site.public] and not isinstance(learning, dict)
+    learning.result()    # a thread, done while the server waits for an edit
     made = site.files()
     read_again = []
     real_read = listings._read
@@ -662,7 +669,7 @@ def test_the_dev_servers_rebuilds_list_public_from_the_last_listing_and_see_any_
     result = edit(2, "Changed.")
     assert [name for name, _ in result.stages][1] == "quick: check"
     assert result.changed == ("2024/03/03/page-2/index.html",)
-    assert read_again == []     # nothing changed in public/ since the first build
+    assert read_again == [] and plain == [site.public]   # public/ as the helper found it
     result = edit(2, "Changed again.")
     assert "Changed again." in site.read("2024/03/03/page-2/index.html")
     # where the last one published: the page's folder, and the top one (its marker)
