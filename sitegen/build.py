@@ -162,31 +162,26 @@ class _OutputListing:
 
     def __init__(self, folder: Path, memory: CacheMemory | None, enabled: bool):
         self.memory, self.folder = memory, folder
-        known = _known_folders(memory, str(folder))
-        if known is None:
-            self.helper = Background(listing, folder, enabled=enabled)
-        else:
-            memory.output = (str(folder), known)
-            self.helper = Background(relisting, folder, known, enabled=enabled)
-        self.relisting = known is not None
+        self.known = _known_folders(memory, str(folder))
+        self.helper = Background(listing, folder, enabled=enabled) if self.known is None \
+            else Background(relisting, folder, self.known, enabled=enabled)
         self.listed: list[Listing | None] = []
 
     def result(self) -> Listing | None:
         if not self.listed:
             found = self.helper.result()
-            if self.relisting:
+            if self.known is not None:
                 found, read, gone = found
-                folder, known = self.memory.output
-                known = {**known, **read} if found is not None else {}
+                known = {**self.known, **read} if found is not None else {}
                 for rel in gone:
                     known.pop(rel, None)
-                self.memory.output = (folder, known)
+                self.memory.output = (str(self.folder), known)
             self.listed.append(found)
         return self.listed[0]
 
     def close(self) -> None:
         self.helper.close()
-        if self.memory is not None and not self.relisting:
+        if self.memory is not None and self.known is None:
             self.memory.output = (str(self.folder), _Learning(self.folder))
 
 

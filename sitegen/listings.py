@@ -11,10 +11,7 @@ file made, removed or renamed in it sets it, and no program can set it back), so
 folder whose inode and ctime are as they were holds what it held. The ctime is taken
 before the folder is read; one that is recent is not trusted, as a change in the same
 clock tick would leave it unchanged: such a folder is read again next time, as git does
-with "racily clean" files. Recent means less than :data:`RACY_FINE_NS` before the
-listing began where the file system keeps fractions of a second (the kernel stamps
-changes with a clock that moves a tick at a time, 1-10 ms), and less than
-:data:`RACY_NS` where it keeps whole seconds (a ctime without a fraction).
+with "racily clean" files, by the rule of the files' signatures (``fsutil.settled``).
 """
 
 from __future__ import annotations
@@ -25,16 +22,11 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from .fsutil import settled
+
 Listing = tuple[dict[str, int], list[str]]
 """The files below a folder (path relative to it -> inode number), and its other entries
 (links, sockets ...: not made by sitegen), sorted."""
-
-RACY_NS = 2_000_000_000
-"""A folder changed less than this before a listing is read again by the next one, on a
-file system that keeps whole seconds (or two, as FAT does)."""
-RACY_FINE_NS = 200_000_000
-"""The same on a file system that keeps finer times: many clock ticks."""
-
 
 class Folder(NamedTuple):
     """One folder as read: its ``(st_dev, st_ino, st_ctime_ns)`` (ctime -1 when too
@@ -124,13 +116,6 @@ def _relist(root: str, known: Known) -> tuple[Listing, Known, list[str]]:
         for name in found.folders:
             stack.append((f"{rel}{name}/", f"{path}/{name}"))
     return (files, sorted(odd)), read, [rel for rel in known if rel not in seen]
-
-
-def settled(changed_ns: int, now_ns: int) -> bool:
-    """Whether a folder last changed at ``changed_ns`` (its ctime) can be trusted to show
-    any later change by its ctime: changed long enough before ``now_ns``."""
-    racy = RACY_FINE_NS if changed_ns % 1_000_000_000 else RACY_NS
-    return now_ns - changed_ns >= racy
 
 
 def _read(path: str, ident: tuple[int, int, int]) -> Folder:

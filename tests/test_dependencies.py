@@ -28,6 +28,7 @@ def test_an_unchanged_file_is_not_read_again_but_a_just_saved_one_is(site: Site,
     site.page("a.md", title="Original title", id="urn:a")
     config = load_config(site.root / "site.yaml")
     monkeypatch.setattr(fsutil, "RACY_NS", 0)     # as if the file was saved long ago
+    monkeypatch.setattr(fsutil, "RACY_FINE_NS", 0)
     records: dict = {}
     first = read_content(config, records, seen={})
     (key,) = first.record_keys
@@ -636,8 +637,8 @@ def test_the_dev_servers_rebuilds_list_public_from_the_last_listing_and_see_any_
     file added and a page replaced behind its back (the full build puts them right, as
     a clean build would)."""
     from sitegen import listings, writer
-    monkeypatch.setattr(listings, "RACY_NS", 0)    # every folder trusted after its tick
-    monkeypatch.setattr(listings, "RACY_FINE_NS", 0)
+    monkeypatch.setattr(fsutil, "RACY_NS", 0)    # every folder trusted after its tick
+    monkeypatch.setattr(fsutil, "RACY_FINE_NS", 0)
     site.write("site.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\n")
     for n in range(6):
         site.page(f"p{n}.md", title=f"Page {n}", id=f"urn:{n}", date=f"2024-03-0{n + 1}",

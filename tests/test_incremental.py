@@ -445,6 +445,7 @@ def test_more_edits_than_the_quick_limit_take_the_full_way(site: Site, monkeypat
     from sitegen import fsutil, quick
     monkeypatch.setattr(quick, "QUICK_LIMIT", 2)
     monkeypatch.setattr(fsutil, "RACY_NS", 0)   # pages just written count as edited only once
+    monkeypatch.setattr(fsutil, "RACY_FINE_NS", 0)
     editor = Editor(site, random.Random(3))
     editor.configure(3)
     for _ in range(6):

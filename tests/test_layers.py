@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sitegen"
 LAYERS = {
     "errors": 0, "model": 0.5, "urls": 0.5,
     "config": 1, "dates": 1, "text": 1, "digests": 1, "fsutil": 1, "parallel": 1,
-    "snapshot": 1, "listings": 1,
+    "snapshot": 1, "listings": 1.5,   # listings: fsutil's rule of settled times
     "frontmatter": 2, "markup": 2, "seeds": 2,
     "importer": 3, "reader": 3, "topics": 2.5, "lock": 3,
     "indexes": 4, "pagination": 4,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import listings
+from sitegen import fsutil
 from sitegen.listings import relist, scan_folder
 
 TICK = 0.03   # longer than a tick of the clock that stamps changes (1-10 ms)
@@ -19,8 +19,8 @@ TICK = 0.03   # longer than a tick of the clock that stamps changes (1-10 ms)
 
 def _trust_after_a_tick(monkeypatch) -> None:
     """Every folder trusted once the clock tick of its last change is over."""
-    monkeypatch.setattr(listings, "RACY_NS", 0)
-    monkeypatch.setattr(listings, "RACY_FINE_NS", 0)
+    monkeypatch.setattr(fsutil, "RACY_NS", 0)
+    monkeypatch.setattr(fsutil, "RACY_FINE_NS", 0)
 
 
 def _tree(root: Path, rng: random.Random, depth: int = 0) -> None:
@@ -148,12 +148,12 @@ def test_whole_second_change_times_are_trusted_later_than_finer_ones():
     second alike: its folders are trusted 2 s after their change, others after 0.2 s."""
     second = 1_000_000_000
     fine = 1_733_000_000 * second + 123_456_789
-    assert not listings.settled(fine, fine + second // 10)
-    assert listings.settled(fine, fine + second // 4)
+    assert not fsutil.settled(fine, fine + second // 10)
+    assert fsutil.settled(fine, fine + second // 4)
     whole = 1_733_000_000 * second
-    assert not listings.settled(whole, whole + second // 4)
-    assert not listings.settled(whole, whole + 3 * second // 2)
-    assert listings.settled(whole, whole + 2 * second)
+    assert not fsutil.settled(whole, whole + second // 4)
+    assert not fsutil.settled(whole, whole + 3 * second // 2)
+    assert fsutil.settled(whole, whole + 2 * second)
 
 
 def test_a_folder_that_vanishes_while_listed_gives_a_fresh_listing(tmp_path, monkeypatch):

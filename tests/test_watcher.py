@@ -211,6 +211,7 @@ def test_a_change_no_event_told_of_is_built_once_things_are_quiet(project, tmp_p
     site, config = project
     monkeypatch.setattr(watcher_module, "VERIFY_AFTER", 0.5)
     monkeypatch.setattr(fsutil, "RACY_NS", 0)     # files just written are trusted unread
+    monkeypatch.setattr(fsutil, "RACY_FINE_NS", 0)
     target = tmp_path / "elsewhere.md"
     target.write_text("---\ntitle: Linked\ndate: 2024-03-04\n---\n\nText.\n", encoding="utf-8")
     (site.root / "content" / "2024" / "03" / "linked.md").symlink_to(target)
