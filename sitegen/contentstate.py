@@ -1,7 +1,7 @@
 """The content's index kept in the cache between builds, for quick rebuilds (``quick``).
 
 A full build whose content changed stores its index (in a helper process, meanwhile),
-with a digest of each article's structure (its *shape*) and the key of the records it
+with a digest of where each article is listed (its *shape*) and the key of the records it
 was made from; a quick rebuild stores only the articles it replaced, as a patch. Each
 kept index has a name (a token) that the build's record carries, so that a later build
 only ever takes the index of the content the last build saw.
@@ -16,7 +16,7 @@ from typing import Iterable
 
 from .cache import BuildCache, write_values
 from .config import SiteConfig
-from .indexes import patch_index, structure
+from .indexes import patch_index, placement
 from .model import Article, SiteIndex
 from .parallel import Background
 
@@ -43,8 +43,9 @@ def content_key(config: SiteConfig, record_keys: Iterable[str]) -> str:
 
 
 def shape(article: Article) -> str:
-    """A short digest of an article's :func:`indexes.structure`."""
-    return hashlib.blake2b(repr(structure(article)).encode(), digest_size=12).hexdigest()
+    """A short digest of an article's :func:`indexes.placement`: its structure but the
+    URL, which a quick rebuild may move."""
+    return hashlib.blake2b(repr(placement(article)).encode(), digest_size=12).hexdigest()
 
 
 class Remembered:

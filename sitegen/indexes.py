@@ -185,9 +185,15 @@ def structure(article: Article) -> tuple:
     in which order (id, date, topics, source), its URL (slug), what the lists, the
     directories, the archive and the sitemap say of it (updated, the source's name and
     home). Articles with the same structure give indexes of the same shape."""
-    return (article.id, article.date, article.slug, article.updated, article.topics,
-            article.source, article.source_slug, article.source_url, article.draft,
-            article.path)
+    return (*placement(article), article.slug)
+
+
+def placement(article: Article) -> tuple:
+    """The :func:`structure` but the URL: articles of the same placement stand in the
+    same lists at the same places (a slug orders nothing), so one may replace the other
+    in an index (:func:`patch_index`) even when it moved to another URL."""
+    return (article.id, article.date, article.updated, article.topics, article.source,
+            article.source_slug, article.source_url, article.draft, article.path)
 
 
 def position(items: Sequence[Article], article: Article) -> int | None:
@@ -220,16 +226,17 @@ def related_to(index: SiteIndex, article: Article) -> set[str]:
 
 def patch_index(index: SiteIndex, replacements: Mapping[str, Article]) -> SiteIndex:
     """``index`` with some of its articles (by id) replaced by new versions of the same
-    :func:`structure`: what :func:`build_index` gives for the new articles, without
-    grouping them all again (each is found in its lists by halving)."""
+    :func:`placement`: what :func:`build_index` gives for the new articles, without
+    grouping them all again (each is found in its lists by halving). The caller sees to
+    it that the new URLs are distinct (``reader`` settles clashes of slugs otherwise)."""
     if not replacements:
         return index
     old = [a for a in index.articles if a.id in replacements] if len(replacements) > 8 else [
         index.articles[at] for at in (position(index.articles, a) for a in replacements.values())
         if at is not None]
     if len(old) != len(replacements) or any(
-            structure(a) != structure(replacements[a.id]) for a in old):
-        raise ValueError("patch_index replaces articles by others of the same structure")
+            placement(a) != placement(replacements[a.id]) for a in old):
+        raise ValueError("patch_index replaces articles by others of the same placement")
 
     def swap(items: tuple[Article, ...]) -> tuple[Article, ...]:
         for new in replacements.values():

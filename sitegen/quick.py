@@ -2,14 +2,17 @@
 
 When the only inputs that changed since the last build are some pages under content/ (none
 added, removed or renamed; no seed, template, static file or setting), and each page is
-still an article of the same structure (``indexes.structure``: id, date, slug, topics,
-source ...), the site's lists, neighbours and related articles stay as they were. Then the
-last build's index is patched with the new versions of those articles, only the families
+still an article of the same placement (``indexes.placement``: id, date, topics, source
+...), the site's lists, neighbours and related articles stay as they were. Then the last
+build's index is patched with the new versions of those articles, only the families
 showing them are made (``routes``, with a focus) and rendered, and every other family keeps
 its outputs. No other page is read and no other record loaded; the output folder is
-still listed (by the build's helper), to check it holds what was published.
+still listed (by the build's helper), to check it holds what was published. An article
+whose slug changed (a title it is made from) moves to its new URL: the pages showing it
+link there, and the sitemap is made from the last one's entries, kept in the cache, with
+the URL moved; a slug that meets another of the same day takes the full way.
 
-When pages changed their structure (a date, topics, a title that makes the slug), the
+When pages changed their structure otherwise (a date, topics), the
 full build still takes the last index and the edited pages instead of reading every page
 (:func:`reshaped_content`), and when no page changed at all, the last index as it is
 (:func:`kept_content`); the index is kept by ``contentstate``. Whenever a condition does
@@ -33,10 +36,10 @@ from .contentstate import (ContentState, Remembered, content_key, kept_shapes, k
 from .errors import Diagnostic
 from .fsutil import file_sig
 from .importer import PendingSeed, pending_unmoved
-from .indexes import build_index, patch_index, structure
+from .indexes import build_index, patch_index, placement, position
 from .model import Article, BuildResult, SiteIndex
 from .reader import PageRecord, read_file, reader_settings, record_key, settles_clash
-from .render import SiteRenderer, convert_bodies, output_marked
+from .render import SiteRenderer, convert_bodies, kept_sitemap, output_marked
 from .routes import site_families
 from .snapshot import Snapshot
 from .theme import Theme
@@ -134,9 +137,10 @@ def _new_version(edit: _Edit, old: Article | None, config: SiteConfig,
 def _replacement(edit: _Edit, old: Article | None, index: SiteIndex, config: SiteConfig,
                  seeds_seen: dict | None) -> Article | None:
     """The new version of an article, if it may be patched into the index: one of the
-    same structure, naming its topics as the site does."""
+    same placement (maybe at another URL: :func:`_moves`), naming its topics as the site
+    does."""
     new = _new_version(edit, old, config, seeds_seen)
-    if new is None or structure(new) != structure(old):
+    if new is None or placement(new) != placement(old):
         return None
     if any(index.topics.get(topic.slug) != topic for topic in edit.record.topics):
         return None   # a topic not in site.yaml, named otherwise than the site names it
@@ -234,7 +238,7 @@ def reshaped_content(config: SiteConfig, cache: BuildCache, since: Since | None,
                      do_import: bool, jobs: int
                      ) -> tuple[SiteIndex, list[Diagnostic], Remembered] | None:
     """The site's index after edits of content pages that changed the site's shape (a
-    date, topics, a title that makes the slug), made from the last build's index and the
+    date, topics), made from the last build's index and the
     edited pages alone, when nothing else changed: no page added, removed or renamed,
     none with a problem, a topic not in ``site.yaml`` or a new seed, and no URL settled
     among clashing slugs, before or after. The index is grouped again (as a full build
@@ -279,9 +283,9 @@ def reshaped_content(config: SiteConfig, cache: BuildCache, since: Since | None,
 def quick_rebuild(config: SiteConfig, cache: BuildCache, since: Since | None,
                   do_import: bool, jobs: int, stages, listing: Callable[[], Listing | None],
                   search_later: bool = False) -> tuple[BuildResult, str] | None:
-    """Rebuild after edits of content pages that keep the site's structure (with the name
-    of the content's index, patched); None when the change is of another kind (then
-    nothing was published). ``listing`` gives the output folder's listing (a helper makes
+    """Rebuild after edits of content pages that keep their places in the site's lists
+    (with the name of the content's index, patched); None when the change is of another
+    kind (then nothing was published). ``listing`` gives the output folder's listing (a helper makes
     it: ``writer.listing``), to check it is as published: it is awaited while the pages
     render. ``since``: see :func:`content_edits`."""
     if since is None:
@@ -289,7 +293,7 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, since: Since | None,
     result, token, carried, seen, edits = (since.result, since.token, since.carried,
                                            since.seen, since.edits)
     shapes = kept_shapes(cache, token)
-    if shapes is None or any(   # the structure first, by the shapes: the index is big
+    if shapes is None or any(   # the placement first, by the shapes: the index is big
             e.record is not None and (e.record.article is None or e.file not in shapes
                                       or shape(e.record.article) != shapes[e.file])
             for e in edits):
@@ -305,12 +309,42 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, since: Since | None,
     if found is None:
         return None
     replacements = {new.id: new for new in found.values()}
+    moves = _moves(index, replacements)
+    sitemap = None
+    if moves:
+        entries = kept_sitemap(config, cache)
+        if entries is None or any(settles_clash(d) for d in carried) or not _distinct(
+                index, replacements):
+            return None   # a clash of slugs to settle, before or after: the full way
+        sitemap = lambda: [(moves.get(url, url), lastmod) for url, lastmod in entries]
     if not output_marked(config, cache):
         return None   # changed behind sitegen's back: the full build puts it right
     stages.done("quick: check")
     rebuilt = _rebuild(config, cache, jobs, stages, state, index, replacements, edits,
-                       seen, result, carried, listing, search_later)
+                       seen, result, carried, listing, search_later, sitemap)
     return (rebuilt, token) if rebuilt is not None else None
+
+
+def _moves(index: SiteIndex, replacements: dict[str, Article]) -> dict[str, str]:
+    """The old URL and the new of each replaced article whose slug changed (a title it
+    is made from, or the ``slug:`` itself)."""
+    moves = {}
+    for new in replacements.values():
+        at = position(index.articles, new)
+        old = index.articles[at]
+        if old.slug != new.slug:
+            moves[urls.article(old.date, old.slug)] = urls.article(new.date, new.slug)
+    return moves
+
+
+def _distinct(index: SiteIndex, replacements: dict[str, Article]) -> bool:
+    """Whether the articles of each day that a replaced article moved on keep distinct
+    URLs (else the reader settles the clash, and the full build does)."""
+    for day in {urls.day_key(a.date) for a in replacements.values()}:
+        slugs = [replacements.get(a.id, a).slug for a in index.by_day.get(day, ())]
+        if len(set(slugs)) != len(slugs):
+            return False
+    return True
 
 
 def _carried(config: SiteConfig, result: BuildResult, seeds: SeedsLeft
@@ -336,15 +370,17 @@ def _carried(config: SiteConfig, result: BuildResult, seeds: SeedsLeft
 def _rebuild(config: SiteConfig, cache: BuildCache, jobs: int, stages,
              state: ContentState, index: SiteIndex, replacements: dict[str, Article],
              edits: list[_Edit], seen: dict, result: BuildResult,
-             carried: list[Diagnostic], listing, search_later: bool) -> BuildResult | None:
-    """Render and publish the pages the edits touch; None, with nothing published, when
-    ``listing`` (of the output folder, awaited while the pages render) shows the folder
-    changed behind sitegen's back."""
+             carried: list[Diagnostic], listing, search_later: bool,
+             sitemap: Callable[[], list] | None) -> BuildResult | None:
+    """Render and publish the pages the edits touch (and the ``sitemap``, given its
+    entries when articles moved); None, with nothing published, when ``listing`` (of the
+    output folder, awaited while the pages render) shows the folder changed behind
+    sitegen's back."""
     cache.set_last_build(config.output_dir, None)   # until this build is complete
     light = {ident: replace(a, body="") for ident, a in replacements.items()}
     index = patch_index(index, light)
     convert_bodies(list(replacements.values()), cache, 1, config)   # bodies in hand
-    families = site_families(index, config, focus=set(replacements))
+    families = site_families(index, config, focus=set(replacements), sitemap=sitemap)
     stages.done("quick: index and families")
     theme = Theme(config, index.topics, index.sources)
     renderer = SiteRenderer(config, theme, cache, jobs, search_later)

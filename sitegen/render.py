@@ -94,6 +94,16 @@ def _marker(manifest: Manifest) -> str:
             f"build {digest.hexdigest()}\n")
 
 
+def kept_sitemap(config: SiteConfig, cache: BuildCache) -> list | None:
+    """The entries of the sitemap the last build published, when they are kept (a quick
+    rebuild that moves articles patches them, instead of making every family)."""
+    kept = cache.load(f"sitemap:{config.output_dir}")
+    families = cache.load(f"families:{config.output_dir}") or {}
+    if isinstance(kept, tuple) and "extras" in families and families["extras"][0] == kept[0]:
+        return kept[1]
+    return None
+
+
 def output_intact(config: SiteConfig, cache: BuildCache,
                   listed: tuple[dict[str, int], list[str]] | None = None) -> bool:
     """Whether the output folder holds exactly what the last build published (as
@@ -143,6 +153,7 @@ class _Plan:
     outputs: dict[str, str] = field(default_factory=dict)
     families: FamilyState = field(default_factory=dict)
     clashes: list[Diagnostic] = field(default_factory=list)
+    sitemap: tuple | None = None   # (its family's key, its entries), when made again
 
 
 class SiteRenderer:
@@ -253,6 +264,8 @@ class SiteRenderer:
                     and search_stale(self.config, self.cache)):   # published, made again
                 _set_search_stale(self.config, self.cache, False)
             self.cache.store(f"families:{self.config.output_dir}", plan.families)
+            if plan.sitemap is not None:
+                self.cache.store(f"sitemap:{self.config.output_dir}", plan.sitemap)
             references = self.templates.references()
             if references != self.cache.load("template-references"):
                 self.cache.store("template-references", references)
@@ -302,6 +315,8 @@ class SiteRenderer:
             for job in jobs:
                 self._claim(plan, job.output, job.kind)
                 plan.todo.append(job)
+                if job.kind == "sitemap":
+                    plan.sitemap = (key, job.context["entries"])
         if partial:
             for name, old in before.items():
                 if name not in plan.families:

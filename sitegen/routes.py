@@ -7,6 +7,8 @@ With a *focus* (some articles' ids), only the families whose pages show one of t
 articles are made: all that can change when those articles change and the site's
 structure does not (``indexes.structure``). A family's key covers the versions of the
 articles it shows and otherwise only the structure, so every other family keeps its key.
+When the focused articles only moved to other URLs (``indexes.placement`` kept), the
+sitemap changes too: given its entries, it is made as well.
 """
 
 from __future__ import annotations
@@ -255,17 +257,17 @@ class _Routes:
             "search.html", urls.search(), "Search",
             description=f"Search the articles of {self.config.title}", kind="search")])]
 
-    def extras(self, pages: Sequence[Family]) -> Family:
-        """sitemap.xml (every HTML page but the 404), robots.txt and 404.html. The sitemap
-        changes only when the site's structure does (which pages exist, their lastmod)."""
+    def extras(self, entries: Callable[[], list[tuple[str, datetime | None]]]) -> Family:
+        """sitemap.xml (every HTML page but the 404: ``entries``), robots.txt and 404.html.
+        The sitemap changes only when the site's structure does (which pages exist, their
+        lastmod)."""
         structure = "\x01".join([
             f"{a.id}\x00{a.slug}\x00{a.date.isoformat()}\x00{a.updated}\x00{a.topics}\x00"
             f"{a.source_slug}" for a in self.index.articles])
 
         def make() -> list[RenderJob]:
-            entries = [entry for family in pages for entry in family.entries()]
             return [
-                RenderJob("sitemap.xml", "sitemap.xml", "sitemap.xml", {"entries": entries},
+                RenderJob("sitemap.xml", "sitemap.xml", "sitemap.xml", {"entries": entries()},
                           "sitemap"),
                 RenderJob("robots.txt", "robots.txt", "robots.txt", {}, "robots"),
                 self.page("404.html", "404.html", "Page not found", kind="404"),
@@ -289,16 +291,21 @@ def _source_home(items: Sequence[Article]) -> str | None:
 
 
 def site_families(index: SiteIndex, config: SiteConfig,
-                  focus: Collection[str] | None = None) -> list[Family]:
+                  focus: Collection[str] | None = None,
+                  sitemap: Callable[[], list[tuple[str, datetime | None]]] | None = None
+                  ) -> list[Family]:
     """Every job family of the site, in a stable order; with a ``focus`` (article ids),
-    only those showing one of them (see above)."""
+    only those showing one of them (see above), and, given the ``sitemap``'s entries (the
+    focused articles moved to other URLs), the family of the sitemap."""
     routes = _Routes(index, config, focus)
     if focus is not None:
         return [*routes.home(), *routes.articles(), *routes.dates(),
-                *routes.sections("topics"), *routes.sections("sources"), *routes.site_feeds()]
+                *routes.sections("topics"), *routes.sections("sources"), *routes.site_feeds(),
+                *([routes.extras(sitemap)] if sitemap is not None else [])]
     pages = [*routes.home(), *routes.articles(), *routes.dates(), routes.archive(),
              *routes.sections("topics"), *routes.sections("sources")]
-    return [*pages, *routes.search(), *routes.site_feeds(), routes.extras(pages)]
+    return [*pages, *routes.search(), *routes.site_feeds(),
+            routes.extras(lambda: [entry for family in pages for entry in family.entries()])]
 
 
 def site_jobs(index: SiteIndex, config: SiteConfig) -> list[RenderJob]:

@@ -12,6 +12,7 @@ import io
 import random
 import re
 import shutil
+import sqlite3
 
 import pytest
 
@@ -274,11 +275,12 @@ def test_edits_that_keep_the_structure_rebuild_quickly_and_match_a_clean_build(s
 
 
 def test_edits_that_reshape_the_site_regroup_the_last_index(site: Site):
-    """A date, topics or title edit (the slug follows the title) moves articles in the
-    lists: the build regroups the last index with the edited pages instead of reading
-    every page ("index (regrouped)"). An edit that makes two slugs meet, a new page, a
-    topic not in site.yaml, or a site that had settled such a clash, takes the full way.
-    Every build matches a clean one."""
+    """A date or topics edit moves articles in the lists: the build regroups the last
+    index with the edited pages instead of reading every page ("index (regrouped)"). A
+    title edit whose slug follows the title moves the article to another URL only: a
+    quick rebuild. An edit that makes two slugs meet, a new page, a topic not in
+    site.yaml, or a site that had settled such a clash, takes the full way. Every build
+    matches a clean one."""
     rng = random.Random(11)
     editor = Editor(site, rng)
     editor.configure(2)
@@ -309,7 +311,7 @@ def test_edits_that_reshape_the_site_regroup_the_last_index(site: Site):
         else:
             text = re.sub(r"(?m)^title: '", f"title: 'Moved {step} ", text)
         page.write_text(text, encoding="utf-8")
-        build("index (regrouped)")
+        build("quick: check" if kind == 2 else "index (regrouped)")
     clean_build(site, editor.per_page)   # its files are not inputs: it does not count
     page = rng.choice(pages)
     page.write_text(page.read_text(encoding="utf-8").replace("topics: [", "topics: [Sailing, ", 1),
@@ -380,6 +382,62 @@ def test_an_index_the_helper_could_not_keep_is_never_taken(site: Site, monkeypat
         assert site.files() == clean_build(site, 3)
 
 
+def test_title_edits_move_articles_to_their_new_url_the_quick_way(site: Site):
+    """A title edit whose slug follows the title, or an edit of ``slug:``, moves the
+    article to another URL and nothing else: the quick way renders the pages showing it
+    and the sitemap (from the kept entries), removes the old page and its folder, and
+    matches a clean build. Two articles of a day may swap their slugs in one build. A
+    slug that meets another of the same day, or a cache without the sitemap's entries,
+    takes a longer way that settles it."""
+    site.write("site.yaml", CONFIG.format(per_page=2, cache=".cache-inc", output="public")
+               + "topics:\n  - name: world\n")
+    for n in range(6):
+        site.page(f"a/p{n}.md", title=f"Story {n}", date=f"2024-03-0{1 + n % 2}",
+                  id=f"urn:p{n}", topics="[world]", body=f"Body {n}.")
+    site.page("a/fixed.md", title="Fixed", date="2024-03-01", id="urn:fixed", slug="fixed")
+    assert site.run("build", "-q").code == 0
+
+    def build(stage: str) -> dict[str, bytes]:
+        result = site.run("build", "--timings")
+        assert result.code == 0, result.err
+        assert stage in result.out, result.out
+        files = site.files()
+        assert files == clean_build(site, 2)
+        return files
+
+    def retitle(n: int, title: str) -> None:
+        page = site.root / f"content/a/p{n}.md"
+        page.write_text(re.sub(r"(?m)^title: .*$", f"title: {title!r}",
+                               page.read_text(encoding="utf-8")), encoding="utf-8")
+
+    retitle(0, "A new headline")
+    files = build("quick: check")
+    assert "2024/03/01/a-new-headline/index.html" in files
+    assert not (site.public / "2024/03/01/story-0").exists()   # nor its folder
+    sitemap = files["sitemap.xml"].decode()
+    assert "2024/03/01/a-new-headline/" in sitemap and "/story-0/" not in sitemap
+    assert "a-new-headline" in files["feed.xml"].decode()
+    retitle(2, "Story 4")   # p2 and p4 (of the same day) swap their slugs
+    retitle(4, "Story 2")
+    build("quick: check")
+    fixed = site.root / "content/a/fixed.md"
+    fixed.write_text(fixed.read_text(encoding="utf-8").replace("slug: fixed", "slug: kept"),
+                     encoding="utf-8")
+    assert "2024/03/01/kept/index.html" in build("quick: check")
+    retitle(2, "A new headline")   # meets p0's slug on the same day
+    build("read and import")
+    retitle(2, "Story 2 again")
+    build("read and import")       # the site had settled a clash: the full way
+    retitle(3, "Story 3 again")
+    build("quick: check")
+    with sqlite3.connect(next((site.root / ".cache-inc").glob("*.sqlite"))) as db:
+        db.execute("DELETE FROM kv WHERE name LIKE 'sitemap:%'")   # as an older version's
+    retitle(3, "Story 3 once more")
+    build("index (regrouped)")      # no sitemap entries kept: the index is regrouped
+    retitle(3, "Story 3 at last")
+    build("quick: check")           # and that build kept them
+
+
 def _warnings(text: str) -> list[str]:
     return sorted(line for line in text.splitlines() if ": warning: " in line)
 
@@ -432,7 +490,10 @@ def test_seeds_left_out_leave_the_quick_ways_open_while_nothing_decides_them_ane
     build("index (kept)")
     plain = site.root / "content/a/plain.md"
     plain.write_text(plain.read_text(encoding="utf-8").replace("Plain story", "Retitled story"),
-                     encoding="utf-8")    # its slug follows: the lists move
+                     encoding="utf-8")    # its slug follows: the page moves, the lists stay
+    build("quick: check")
+    plain.write_text(plain.read_text(encoding="utf-8").replace("2024-02-02", "2024-02-05"),
+                     encoding="utf-8")    # another date: the lists move
     build("index (regrouped)")
     seeded.write_text(seeded.read_text(encoding="utf-8") + "\nA correction.\n", encoding="utf-8")
     build(None)        # the seed of the same text is no longer a duplicate: imported

@@ -173,9 +173,42 @@ def test_a_patched_index_equals_a_fresh_one(seed: int):
             articles[n] = new[articles[n].id] = _edit(rng, articles[n])
         index = patch_index(index, new)
         assert index == build_index(articles, TOPICS)
-    with pytest.raises(ValueError):   # another structure is not patched in
+    with pytest.raises(ValueError):   # another placement is not patched in
         patch_index(index, {articles[0].id: replace(articles[0], topics=("other",))})
     assert structure(articles[0]) != structure(replace(articles[0], slug="moved"))
+    moved = {a.id: replace(a, slug=f"{a.slug}-moved") for a in articles[:3]}  # same places
+    articles[:3] = moved.values()
+    assert patch_index(index, moved) == build_index(articles, TOPICS)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_focused_families_of_moved_articles_include_the_sitemap_from_its_entries(seed: int):
+    """Articles moved to another URL (a new slug): the focused families, given the last
+    sitemap's entries with the URLs moved, include the sitemap's family, of the same key
+    and jobs as the whole site's; every family whose key the move changed is made."""
+    import random
+    from sitegen import urls
+    rng = random.Random(seed)
+    config = replace(default_config(Path("/tmp/site")), per_page=rng.choice([2, 3, 20]))
+    articles = _random_site(rng, rng.randint(1, 90))
+    before = {f.name: f for f in site_families(build_index(articles, TOPICS), config)}
+    entries = before["extras"].make()[0].context["entries"]
+    moves = {}
+    for n in rng.sample(range(len(articles)), min(len(articles), rng.choice([1, 1, 3]))):
+        old = articles[n]
+        articles[n] = replace(old, slug=f"{old.slug}-{rng.randint(0, 9)}", title="Moved")
+        moves[urls.article(old.date, old.slug)] = urls.article(old.date, articles[n].slug)
+    index = build_index(articles, TOPICS)
+    after = {f.name: f for f in site_families(index, config)}
+    focused = {f.name: f for f in site_families(
+        index, config, list({a.id for a in articles if a.title == "Moved"}),
+        sitemap=lambda: [(moves.get(url, url), lastmod) for url, lastmod in entries])}
+    changed = {name for name in after if after[name].key != before[name].key}
+    assert "extras" in changed and changed <= set(focused)
+    for name, family in focused.items():
+        assert family.key == after[name].key
+        assert [(j.output, j.context) for j in family.make()] == \
+            [(j.output, j.context) for j in after[name].make()]
 
 
 @pytest.mark.parametrize("seed", range(10))
