@@ -13,6 +13,8 @@ the real command line in a fresh process for every measurement:
 - cold build (no cache, no output)
 - no-change rebuild
 - rebuild after editing one article's body
+- rebuild after editing one article's title (its slug, made from the title, changes: the
+  article moves to another URL)
 - rebuild after changing one article's topics (to other topics of the taxonomy)
 - rebuild after editing one template (article.html: a visible line on every article
   page, so 10,000 pages are rendered and written), cache warm
@@ -56,7 +58,8 @@ from generate_seeds import generate  # noqa: E402
 
 TARGETS = {  # at N = 10,000 (issue 4)
     "import": "< 5 s", "cold build": "< 10 s", "no-change rebuild": "< 1 s",
-    "edit one body": "< 0.3 s", "change one article's topics": "< 0.3 s",
+    "edit one body": "< 0.3 s", "edit one title": "< 0.3 s",
+    "change one article's topics": "< 0.3 s",
     "edit one template": "< 5 s", "serve: save to served": "",
 }
 
@@ -233,6 +236,14 @@ def steps(serve: bool) -> list[tuple[str, object]]:
                         encoding="utf-8")
         return run(site, "build", env=env)
 
+    def edit_title(site, env, n):
+        """A new headline: the slug follows the title, so the article moves to a new URL."""
+        page = pages(site)[(n * 41 + 7) % len(pages(site))]
+        text = page.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^title: ['\"]?", lambda m: f"{m.group(0)}Revised {n} ", text, count=1)
+        page.write_text(text, encoding="utf-8")
+        return run(site, "build", env=env)
+
     def edit_topics(site, env, n):
         page = pages(site)[(n * 53 + 11) % len(pages(site))]
         text = page.read_text(encoding="utf-8")
@@ -251,7 +262,8 @@ def steps(serve: bool) -> list[tuple[str, object]]:
         return run(site, "build", env=env)
 
     found = [("import", fresh_import), ("cold build", cold), ("no-change rebuild", no_change),
-             ("edit one body", edit_body), ("change one article's topics", edit_topics),
+             ("edit one body", edit_body), ("edit one title", edit_title),
+             ("change one article's topics", edit_topics),
              ("edit one template", edit_template)]
     if serve:
         found.append(("serve: save to served", lambda site, env, n: serve_latency(site, n, env)))
