@@ -285,9 +285,9 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, since: Since | None,
                   search_later: bool = False) -> tuple[BuildResult, str] | None:
     """Rebuild after edits of content pages that keep their places in the site's lists
     (with the name of the content's index, patched); None when the change is of another
-    kind (then nothing was published). ``listing`` gives the output folder's listing (a helper makes
-    it: ``writer.listing``), to check it is as published: it is awaited while the pages
-    render. ``since``: see :func:`content_edits`."""
+    kind (then nothing was published). ``listing`` gives the output folder's listing (a
+    helper makes it: ``writer.listing``), to check it is as published: it is awaited
+    while the pages render. ``since``: see :func:`content_edits`."""
     if since is None:
         return None
     result, token, carried, seen, edits = (since.result, since.token, since.carried,
