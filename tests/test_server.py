@@ -218,6 +218,20 @@ def test_an_edit_is_served_and_open_tabs_are_told_to_reload(served):
     assert "First story, corrected" in served.get("/").text
 
 
+def test_a_retitled_article_moves_to_its_new_url(served):
+    """The slug follows the title: the page moves, the old URL is gone, the home page and
+    the sitemap point to the new one (the quick rebuild that moves it)."""
+    moved = "/2024/03/06/second-story-retitled/"
+    served.site.page("2024/03/second.md", title="Second story, retitled", date="2024-03-06",
+                     body="The second body.", id="second")
+    page = served.wait_for(moved, lambda r: r.status == 200, "the moved page never came")
+    assert "Second story, retitled" in page.text
+    assert served.get(SECOND_URL).status == 404
+    assert 'href="2024/03/06/second-story-retitled/"' in served.get("/").text
+    sitemap = served.get("/sitemap.xml").text
+    assert "/2024/03/06/second-story-retitled/" in sitemap and "/second-story/" not in sitemap
+
+
 def test_broken_front_matter_shows_an_error_page_until_it_is_fixed(served):
     served.site.write("content/2024/03/first.md",
                       "---\ntitle: First story\ndate: 2024-03-05\nid: first\nslug: first-story\n"
