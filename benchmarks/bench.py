@@ -16,6 +16,8 @@ the real command line in a fresh process for every measurement:
 - rebuild after editing one article's title (its slug, made from the title, changes: the
   article moves to another URL)
 - rebuild after changing one article's topics (to other topics of the taxonomy)
+- build after adding one seed, newer than every article (today's news: it is imported,
+  and every page of the lists it tops shifts)
 - rebuild after editing one template (article.html: a visible line on every article
   page, so 10,000 pages are rendered and written), cache warm
 - save-to-served latency of the dev server for a one-article title edit (the slug, made
@@ -54,7 +56,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from generate_seeds import generate  # noqa: E402
+from generate_seeds import generate, newest  # noqa: E402
 
 TARGETS = {  # at N = 10,000 (issue 4)
     "import": "< 5 s", "cold build": "< 10 s", "no-change rebuild": "< 1 s",
@@ -251,6 +253,12 @@ def steps(serve: bool) -> list[tuple[str, object]]:
         page.write_text(text, encoding="utf-8")
         return run(site, "build", env=env)
 
+    def add_seed(site, env, n):
+        """Today's news: a new seed, newer than every article, imported and built. It tops
+        the home page and the lists it is on, so every later page of those lists shifts."""
+        newest(n, site / "seeds")
+        return run(site, "build", env=env)
+
     def edit_template(site, env, n):
         """A visible change to every article page (a line before the end of its block), so
         that all 10,000 pages are rendered, written and published, as after a real edit."""
@@ -263,7 +271,7 @@ def steps(serve: bool) -> list[tuple[str, object]]:
 
     found = [("import", fresh_import), ("cold build", cold), ("no-change rebuild", no_change),
              ("edit one body", edit_body), ("edit one title", edit_title),
-             ("change one article's topics", edit_topics),
+             ("change one article's topics", edit_topics), ("add one seed", add_seed),
              ("edit one template", edit_template)]
     if serve:
         found.append(("serve: save to served", lambda site, env, n: serve_latency(site, n, env)))

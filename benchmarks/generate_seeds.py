@@ -125,6 +125,16 @@ def generate(count: int, out: Path, seed: int = 1) -> None:
         os.utime(path, (1_700_000_000, 1_700_000_000))  # fixed mtime: deterministic import
 
 
+def newest(n: int, out: Path) -> Path:
+    """Write seed ``n`` of today's news into ``out``: dated after every seed
+    :func:`generate` writes, so it tops the home page and the lists it is on."""
+    path = out / f"new-{n:04d}.txt"
+    path.write_text(seed_text(random.Random(f"newest {n}"), 1_000_000 + n,
+                              date(2024, 1, 5) + timedelta(days=n)), encoding="utf-8")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", type=int)

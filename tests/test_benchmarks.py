@@ -4,6 +4,7 @@ template edit really changes the article pages) at a small N."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import subprocess
@@ -76,6 +77,9 @@ def test_the_benchmark_measures_every_row_at_a_small_size(tmp_path: Path):
     assert '<p class="edition">Edition 0</p>' in template
     article = next((site / "public").glob("20*/*/*/*/index.html")).read_text(encoding="utf-8")
     assert '<p class="edition">Edition 0</p>' in article            # a visible edit
+    newest = re.search(r"# \*(.*)\*", (site / "seeds" / "new-0000.txt").read_text()).group(1)
+    home = (site / "public" / "index.html").read_text(encoding="utf-8")
+    assert newest in html.unescape(home)    # the added seed tops the home page
 
 
 def test_the_quick_limit_probe_measures_both_ways(tmp_path: Path):
