@@ -80,16 +80,23 @@ def _related_positions(signatures: Sequence[str], remembered: RelatedMemo | None
     """For each article (by position), the positions of the articles sharing most topics
     (and the source), newest first among equals. Looks only at near neighbours in each
     list, so it stays linear. An article's answer depends only on the windows of its
-    lists around it: where ``remembered`` is of the same articles in the same order, only
-    the articles near one whose topics or source changed are worked out again."""
+    lists around it: where ``remembered`` is of the same articles in the same order, give
+    or take some that came or went, only the articles near one that came, went or changed
+    its topics or source are worked out again."""
     names = [_names(signature)[1] for signature in signatures]
     lists = _Lists(names)
-    redo = _near_changes(signatures, names, lists, remembered)
+    near = _near_changes(signatures, names, lists, remembered)
+    redo, old_at, new_at = near if near is not None else (None, None, None)
     related: list[tuple[int, ...]] = []
     for n, on in enumerate(names):
         if redo is not None and n not in redo:
-            related.append(remembered[1][n])
-            continue
+            if old_at is None:   # every article where it was
+                related.append(remembered[1][n])
+                continue
+            kept = tuple(new_at.get(o, -1) for o in remembered[1][old_at[n]])
+            if -1 not in kept:
+                related.append(kept)
+                continue
         counts: Counter[int] = Counter()
         for window in lists.windows(n, on):
             counts.update(window)
@@ -99,38 +106,77 @@ def _related_positions(signatures: Sequence[str], remembered: RelatedMemo | None
     return related
 
 
+Near = tuple[set[int], "list[int | None] | None", "dict[int, int] | None"]
+"""The articles to work out again (by position); where each stood in the memo (None: it
+is new), and where the memo's now stand, or both None when every article kept its
+place."""
+
+
 def _near_changes(signatures: Sequence[str], names: Sequence[tuple[str, ...]], lists: _Lists,
-                  remembered: RelatedMemo | None) -> set[int] | None:
-    """The articles whose windows may differ from ``remembered``'s: those that changed
-    lists, and those within the window of such a change on a list (in the new list where
-    one joined, in the old one where one left). None when everything is to be worked out
-    (no memo, other articles or another order, a list holding an article twice)."""
-    if remembered is None or len(remembered[2]) != len(signatures):
+                  remembered: RelatedMemo | None) -> Near | None:
+    """The articles whose windows may differ from ``remembered``'s: those that came or
+    changed lists, and those within the window of such a change on a list (in the new
+    list where one came or joined, in the old one where one went or left). None when
+    everything is to be worked out (no memo, an article moved in the order, a list
+    holding an article twice, or too many changes)."""
+    if remembered is None:
         return None
     old = remembered[2]
-    changed = [n for n, (was, now) in enumerate(zip(old, signatures)) if was != now]
-    if len(changed) * 20 > len(signatures):
+    if len(old) == len(signatures):   # the commonest case, quickly: edits in place
+        changed = [n for n, (was, now) in enumerate(zip(old, signatures)) if was != now]
+        if all(_names(old[n])[0] == _names(signatures[n])[0] for n in changed):
+            return _near(changed, [], old, names, lists, None, None)
+    old_ids = [_names(signature)[0] for signature in old]
+    where = {ident: o for o, ident in enumerate(old_ids)}
+    if len(where) != len(old):
         return None
-    before: dict[int, tuple[str, ...]] = {}
-    for n in changed:
-        ident, on = _names(old[n])
-        if ident != _names(signatures[n])[0]:
-            return None
-        before[n] = on
+    old_at = [where.get(_names(signature)[0]) for signature in signatures]
+    kept = [o for o in old_at if o is not None]
+    if any(a >= b for a, b in zip(kept, kept[1:])):
+        return None   # an article moved in the order (another date): all again
+    new_at = {o: n for n, o in enumerate(old_at) if o is not None}
+    changed = [n for n, o in enumerate(old_at) if o is None or old[o] != signatures[n]]
+    removed = [o for o in range(len(old)) if o not in new_at]
+    return _near(changed, removed, old, names, lists, old_at, new_at)
+
+
+def _near(changed: list[int], removed: list[int], old: Sequence[str],
+          names: Sequence[tuple[str, ...]], lists: _Lists, old_at: list | None,
+          new_at: dict | None) -> Near | None:
+    """:func:`_near_changes` for ``changed`` (new positions: articles that came or
+    changed) and ``removed`` (old positions: articles that went)."""
+    if (len(changed) + len(removed)) * 20 > len(names):
+        return None
+    new_of = (lambda o: o) if new_at is None else new_at.get
+    old_of = (lambda n: n) if old_at is None else old_at.__getitem__
+    before: dict[int, tuple[str, ...]] = {
+        n: () if old_of(n) is None else _names(old[old_of(n)])[1] for n in changed}
+    gone = {o: _names(old[o])[1] for o in removed}
     redo = set(changed)
-    for name in {name for n in changed for name in before[n] + names[n]}:
+    for name in {name for n in changed for name in before[n] + names[n]} | {
+            name for on in gone.values() for name in on}:
         joined = [n for n in changed if name in names[n] and name not in before[n]]
-        left = [n for n in changed if name in before[n] and name not in names[n]]
+        left = [old_of(n) for n in changed if name in before[n] and name not in names[n]]
+        left += [o for o, on in gone.items() if name in on]
         now = lists.lists.get(name, [])
-        was = sorted(set(now).difference(joined).union(left))
-        if len(set(now)) != len(now) or len(was) != len(now) - len(joined) + len(left):
+        stayed = [old_of(n) for n in now if name in before.get(n, (name,))]
+        was = sorted(stayed + left)
+        if len(set(now)) != len(now) or len(set(was)) != len(was) or len(
+                stayed) != len(now) - len(joined):
             return None
-        for items, moved in ((now, joined), (was, left)):
-            where = {n: i for i, n in enumerate(items)} if moved else {}
-            for n in moved:
-                i = where[n]
-                redo.update(items[max(0, i - _RELATED_WINDOW):i + _RELATED_WINDOW + 1])
-    return redo
+        if joined:
+            at = {n: i for i, n in enumerate(now)}
+            for n in joined:
+                i = at[n]
+                redo.update(now[max(0, i - _RELATED_WINDOW):i + _RELATED_WINDOW + 1])
+        if left:
+            at = {o: i for i, o in enumerate(was)}
+            for o in left:
+                i = at[o]
+                redo.update(n for n in map(new_of, was[max(0, i - _RELATED_WINDOW):
+                                                        i + _RELATED_WINDOW + 1])
+                            if n is not None)
+    return redo, old_at, new_at
 
 
 def _memo_of(remembered: object) -> RelatedMemo | None:

@@ -112,6 +112,25 @@ def test_related_articles_are_reused_only_while_orders_topics_and_sources_stay()
     assert build_index(moved, TOPICS, planted[:2]).related == again.related
 
 
+def test_related_articles_are_reused_when_articles_come_and_go():
+    """A new article, or one removed, changes only the answers of the articles near it
+    in its lists (the daily case: today's news comes in); the others keep the remembered
+    answer, moved to their new positions."""
+    from sitegen.indexes import _RELATED_WINDOW
+    articles = [article(n, ("world",) if n % 2 else ("economy",), None) for n in range(80)]
+    first = build_index(articles, TOPICS)
+    planted = (first.related_memo[0], [()] * len(articles), first.related_memo[2])
+    for now in (articles + [article(100, ("world",), None)],       # the newest, on top
+                [a for a in articles if a.id != "id-40"]):        # one in the middle went
+        index = build_index(now, TOPICS, planted)
+        kept = [a.id for a in index.articles if index.related[a.id] == ()]
+        worked = [a.id for a in index.articles if index.related[a.id]]
+        assert len(worked) <= 2 * _RELATED_WINDOW + 2 and len(kept) >= len(now) - len(worked)
+        assert set(worked) < {a.id for a in now}
+        fresh = build_index(now, TOPICS)
+        assert all(index.related[i] == fresh.related[i] for i in worked)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_related_articles_worked_out_again_in_part_equal_a_fresh_answer(seed: int):
     """After some articles change topics or source, the articles whose neighbourhoods did
@@ -134,6 +153,9 @@ def test_related_articles_worked_out_again_in_part_equal_a_fresh_answer(seed: in
                                   source_slug=rng.choice(["wire", "daily", None]))
         if rng.random() < 0.3:
             articles.append(story(len(articles) + 1000))
+        if rng.random() < 0.3:   # one dated among the others
+            articles.append(replace(story(len(articles) + 5000), date=START + timedelta(
+                days=rng.randint(0, len(articles)), hours=1)))
         if rng.random() < 0.2 and len(articles) > 1:
             articles.pop(rng.randrange(len(articles)))
         if rng.random() < 0.2:
