@@ -83,6 +83,7 @@ class BuildCache:
             db.executescript(
                 "CREATE TABLE IF NOT EXISTS kv (name TEXT PRIMARY KEY, value BLOB);"
                 "CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value TEXT);"
+                "CREATE TABLE IF NOT EXISTS teasers (key BLOB PRIMARY KEY, value BLOB);"
                 "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value BLOB);"
                 "CREATE TABLE IF NOT EXISTS kvrows (name TEXT, key TEXT, value BLOB,"
                 " PRIMARY KEY (name, key));")
@@ -93,7 +94,7 @@ class BuildCache:
             return self._open()
         if row is None or row[0] != _SCHEMA:
             db.executescript("DELETE FROM kv; DELETE FROM html; DELETE FROM records;"
-                             "DELETE FROM kvrows;")
+                             "DELETE FROM kvrows; DELETE FROM teasers;")
             db.execute("INSERT INTO kv VALUES ('schema', ?)", (_SCHEMA,))
             self.memory.values.clear()
         return db
@@ -295,6 +296,50 @@ class BuildCache:
         if stale:
             self.db.executemany("DELETE FROM html WHERE key=?", [(key,) for key in stale])
             self.memory.values["html*"] = self.memory.values["html*"] - stale
+
+    # teasers --------------------------------------------------------------------------
+    def teaser(self, key: bytes) -> tuple | None:
+        """The teaser fragment kept under ``key`` (``render``: its parts and link targets),
+        or None; from a forked worker too (see :meth:`html`)."""
+        db = self.db if os.getpid() == self._pid or self.path is None else self._reader()
+        row = db.execute("SELECT value FROM teasers WHERE key=?", (key,)).fetchone()
+        try:
+            return pickle.loads(row[0]) if row else None
+        except Exception:   # from an incompatible build: as if never kept
+            return None
+
+    def keep_teasers(self, scope: str, limit: int) -> bool:
+        """Before a build renders: the teaser fragments kept are those of ``scope`` (what
+        renders them: the site's settings, the teaser's templates); all go when they are
+        of another, or more than ``limit`` (old versions of edited articles pile up): the
+        build makes them again. Whether any are kept."""
+        kept = self.db.execute("SELECT value FROM kv WHERE name='teasers-scope'").fetchone()
+        count = self.db.execute("SELECT COUNT(*) FROM teasers").fetchone()[0]
+        if kept is not None and kept[0] == scope and count <= limit:
+            return count > 0
+        self._will_write()
+        with self._transaction():
+            self.db.execute("DELETE FROM teasers")
+            self.db.execute("INSERT OR REPLACE INTO kv VALUES ('teasers-scope', ?)", (scope,))
+        return False
+
+    def put_teasers(self, items: dict[bytes, tuple]) -> None:
+        """Keep teaser fragments (of the scope :meth:`keep_teasers` set), from a forked
+        worker too, through a connection of its own, as it renders: they are right
+        whether or not the build publishes, so it need not wait."""
+        rows = [(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)) for key, value in items.items()]
+        if os.getpid() == self._pid or self.path is None:
+            self._will_write()
+            with self._transaction():
+                self.db.executemany("INSERT OR REPLACE INTO teasers VALUES (?, ?)", rows)
+            return
+        db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        try:
+            db.execute("PRAGMA synchronous=NORMAL")   # disposable rows: no wait for the disk
+            with _Transaction(db):
+                db.executemany("INSERT OR REPLACE INTO teasers VALUES (?, ?)", rows)
+        finally:
+            db.close()
 
     # the last build's output ------------------------------------------------------------
     def manifest(self, output: Path) -> dict[str, tuple[str, str]]:

@@ -14,7 +14,7 @@ import traceback
 from collections import OrderedDict
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable, Mapping, MutableMapping, NamedTuple
+from typing import Any, Iterable, Mapping, MutableMapping, NamedTuple, Protocol
 
 import jinja2
 import yaml
@@ -149,6 +149,8 @@ class Theme:
                                 links=_site_links(config), teaser=self.teaser)
         # teaser fragments of this build: (article version, heading level) -> _Fragment
         self._teasers: OrderedDict[tuple, _Fragment | None] = OrderedDict()
+        # where fragments are kept between builds (``render``), if anywhere
+        self.kept_teasers: KeptTeasers | None = None
 
     def template_dirs(self) -> list[Path]:
         """Template folders in lookup order (for the cache's fingerprint of the theme)."""
@@ -197,7 +199,14 @@ class Theme:
             fragment = teasers[key]
             teasers.move_to_end(key)
         except KeyError:
-            fragment = teasers[key] = self._teaser_fragment(article, heading_level)
+            kept = self.kept_teasers
+            found = kept.get(key) if kept is not None else None
+            fragment = _Fragment(*found) if found is not None else None
+            if fragment is None:
+                fragment = self._teaser_fragment(article, heading_level)
+                if fragment is not None and kept is not None:
+                    kept.put(key, (fragment.parts, fragment.targets))
+            teasers[key] = fragment
             if len(teasers) > self.teaser_cache_size:
                 teasers.popitem(last=False)
         if fragment is None:     # its links could not be told apart: render it for the page
@@ -269,6 +278,17 @@ class Theme:
 
 
 _MARK = "\x00sitegen-link\x00"   # where a cached teaser's page-relative prefix goes
+
+
+class KeptTeasers(Protocol):
+    """Teaser fragments kept between builds, as ``(parts, targets)`` (see
+    :class:`_Fragment`), by the key :meth:`Theme.teaser` gives them (the article's version
+    and the heading level): whoever keeps them sees to it that a fragment is only found
+    again by a theme that renders it alike."""
+
+    def get(self, key: tuple) -> tuple | None: ...
+
+    def put(self, key: tuple, fragment: tuple) -> None: ...
 
 
 class _Fragment:

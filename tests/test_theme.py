@@ -204,6 +204,46 @@ def test_site_templates_override_the_teaser_partial(site: Site):
     assert "teaser__title" not in home + article
 
 
+def test_teasers_are_kept_between_builds_while_their_templates_and_settings_stay(
+        site: Site, monkeypatch):
+    """A build keeps the teaser fragments it made in the cache; the next one takes them
+    instead of rendering them again (an article page's template edit renders no teaser),
+    until ``_teaser.html`` (or a setting) changes. Every build equals a clean one."""
+    import shutil
+
+    from sitegen import theme as theme_module
+    _news_site(site)
+    made: list[str] = []
+    fragment = theme_module.Theme._teaser_fragment
+
+    def counted(self, article, level):
+        made.append(article.id)
+        return fragment(self, article, level)
+
+    monkeypatch.setattr(theme_module.Theme, "_teaser_fragment", counted)
+
+    def build() -> list[str]:
+        made.clear()
+        result = site.run("build", "--jobs", "1")
+        assert result.code == 0, result.err
+        teasers = list(made)
+        clean = site.root.parent / "clean"
+        shutil.rmtree(clean, ignore_errors=True)
+        shutil.copytree(site.root, clean, ignore=shutil.ignore_patterns("public", ".sitegen*"))
+        assert Site(clean).run("build", "--jobs", "1").code == 0
+        assert site.files() == Site(clean).files()
+        return teasers
+
+    assert build()                                   # the first build makes them
+    site.write("templates/article.html", "{% extends 'default/article.html' %}"
+               "{% block after_article %}<p>Edition 2</p>{% endblock %}")
+    assert build() == []                             # article pages again: teasers kept
+    site.write("templates/_teaser.html", '<p class="t">{{ article.title }}</p>\n')
+    assert build()                                   # another teaser: made again
+    assert '<p class="t">Second story</p>' in site.read("index.html")
+    assert build() == []
+
+
 # --- the teaser() global, filters and links --------------------------------------------------
 
 def _theme_and_articles(site: Site):
