@@ -267,7 +267,7 @@ class BuildCache:
         process that opened the cache reads them through a read-only connection of its
         own: an SQLite connection must not be used on both sides of a fork."""
         keys = list(keys)
-        db = self.db if os.getpid() == self._pid or self.path is None else self._reader()
+        db = self._reading()
         found: dict[str, str] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
@@ -275,6 +275,10 @@ class BuildCache:
             found.update(db.execute(f"SELECT key, value FROM html WHERE key IN ({marks})",
                                     chunk).fetchall())
         return found
+
+    def _reading(self) -> sqlite3.Connection:
+        """This process's connection to read through: its own in a forked worker."""
+        return self.db if os.getpid() == self._pid or self.path is None else self._reader()
 
     def _reader(self) -> sqlite3.Connection:
         if self._forked_db is None or self._forked_db[0] != os.getpid():
@@ -301,8 +305,7 @@ class BuildCache:
     def teaser(self, key: bytes) -> tuple | None:
         """The teaser fragment kept under ``key`` (``render``: its parts and link targets),
         or None; from a forked worker too (see :meth:`html`)."""
-        db = self.db if os.getpid() == self._pid or self.path is None else self._reader()
-        row = db.execute("SELECT value FROM teasers WHERE key=?", (key,)).fetchone()
+        row = self._reading().execute("SELECT value FROM teasers WHERE key=?", (key,)).fetchone()
         try:
             return pickle.loads(row[0]) if row else None
         except Exception:   # from an incompatible build: as if never kept
@@ -333,7 +336,7 @@ class BuildCache:
             with self._transaction():
                 self.db.executemany("INSERT OR REPLACE INTO teasers VALUES (?, ?)", rows)
             return
-        db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        db = _writer(self.path)
         try:
             db.execute("PRAGMA synchronous=NORMAL")   # disposable rows: no wait for the disk
             with _Transaction(db):
@@ -387,12 +390,18 @@ class _Transaction:
             self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
+def _writer(path: Path) -> sqlite3.Connection:
+    """A connection of its own for a helper or worker process to write the cache file
+    through, waiting for the build's other writers."""
+    return sqlite3.connect(str(path), timeout=60, isolation_level=None)
+
+
 def write_values(path: Path, values: dict[str, object]) -> None:
     """Store named values in the cache file at ``path`` from a helper process, in one
     transaction and as whole values. The generation is left to the process that started
     the helper (it writes to the cache in the same build, which makes a new one)."""
     blobs = [(name, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)) for name, value in values.items()]
-    db = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+    db = _writer(path)
     try:
         with _Transaction(db):
             for name, _ in blobs:

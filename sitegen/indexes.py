@@ -226,18 +226,13 @@ def build_index(articles: Iterable[Article], topics: Mapping[str, Topic],
     )
 
 
-def structure(article: Article) -> tuple:
-    """What of an article shapes the site besides its own pages: where it is listed and
-    in which order (id, date, topics, source), its URL (slug), what the lists, the
-    directories, the archive and the sitemap say of it (updated, the source's name and
-    home). Articles with the same structure give indexes of the same shape."""
-    return (*placement(article), article.slug)
-
-
 def placement(article: Article) -> tuple:
-    """The :func:`structure` but the URL: articles of the same placement stand in the
-    same lists at the same places (a slug orders nothing), so one may replace the other
-    in an index (:func:`patch_index`) even when it moved to another URL."""
+    """What of an article shapes the site besides its own pages, but its URL: where it is
+    listed and in which order (id, date, topics, source), what the lists, the directories
+    and the archive say of it (updated, the source's name and home). Articles of the same
+    placement stand in the same lists at the same places (a slug orders nothing), so one
+    may replace the other in an index (:func:`patch_index`) even when it moved to
+    another URL."""
     return (article.id, article.date, article.updated, article.topics, article.source,
             article.source_slug, article.source_url, article.draft, article.path)
 

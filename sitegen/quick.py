@@ -12,7 +12,7 @@ whose slug changed (a title it is made from) moves to its new URL: the pages sho
 link there, and the sitemap is made from the last one's entries, kept in the cache, with
 the URL moved; a slug that meets another of the same day takes the full way.
 
-When pages changed their structure otherwise (a date, topics), the
+When pages changed where they are listed (a date, topics), the
 full build still takes the last index and the edited pages instead of reading every page
 (:func:`reshaped_content`), and when no page changed at all, the last index as it is
 (:func:`kept_content`); the index is kept by ``contentstate``. Whenever a condition does

@@ -160,7 +160,7 @@ class _Plan:
 class _KeptTeasers:
     """Teaser fragments kept in the cache between builds (``theme.KeptTeasers``), under
     the ``scope`` of what renders them (:meth:`SiteRenderer._teaser_scope`); ``new``
-    gathers those made here, for the parent to keep once the build is published."""
+    gathers those made in this process, which writes them at the end of each batch."""
 
     def __init__(self, cache: BuildCache, scope: str):
         self.cache, self.scope, self.new = cache, scope, {}

@@ -4,11 +4,11 @@ Each job carries the template, its site-relative URL, its output path and the
 page-specific context of the theme's contract (see README, "Themes").
 
 With a *focus* (some articles' ids), only the families whose pages show one of those
-articles are made: all that can change when those articles change and the site's
-structure does not (``indexes.structure``). A family's key covers the versions of the
-articles it shows and otherwise only the structure, so every other family keeps its key.
-When the focused articles only moved to other URLs (``indexes.placement`` kept), the
-sitemap changes too: given its entries, it is made as well.
+articles are made: all that can change when those articles change and where they are
+listed does not (``indexes.placement``). A family's key covers the versions of the
+articles it shows and otherwise only where they stand, so every other family keeps its
+key. When the focused articles moved to other URLs (a new slug), the sitemap changes too:
+given its entries, it is made as well.
 """
 
 from __future__ import annotations
