@@ -95,9 +95,11 @@ _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
 _ITEM_LINE = re.compile(r"( *)- +(.*)")
 _SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)' *")
 _DOUBLE_QUOTED = re.compile(r'"([^"\\]*)" *')
-# characters PyYAML rejects, or reads as line breaks, or tabs: not the simple form
-_NOT_SIMPLE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe"
-                         "\uff00-\ufffd\U00010000-\U0010ffff]")
+# characters PyYAML rejects, or reads as line breaks, or tabs: not the simple form. (The
+# complement of what it accepts, written out: a class of wide ranges took 7 ms to
+# compile, at every start of sitegen.)
+_NOT_SIMPLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
+                         "\ufeff\ufffe\uffff]")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _NOT_SIMPLE_VALUE = object()
 
@@ -175,25 +177,34 @@ def _key_reads_as_str(key: str) -> bool:
 
 
 _WORDY = "\u00c0-\u2027\u202a-\ufefe\uff00-\ufffd"   # letters, not line separators or BOM
-_PLAIN = re.compile(f"[A-Za-z{_WORDY}][\\w{_WORDY} .,;()/&'+=-]*")
+
+
+@lru_cache(maxsize=1)
+def _plain() -> re.Pattern:
+    """Text YAML may read plain; compiled when first needed (7 ms: only the importer
+    writes front matter)."""
+    return re.compile(f"[A-Za-z{_WORDY}][\\w{_WORDY} .,;()/&'+=-]*")
+
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _scalar(value: Any) -> str:
     """One YAML scalar on one line, quoted only when it must be."""
     if isinstance(value, str):
-        if _PLAIN.fullmatch(value) and not value.endswith(" ") and _reads_as_str(value):
+        if _plain().fullmatch(value) and not value.endswith(" ") and _reads_as_str(value):
             return value   # plain text that YAML reads back as this very string
-        if _ONE_LINE.fullmatch(value):
+        if 0 < len(value) <= 2000 and not _NOT_ONE_LINE.search(value):
             return _one_line(value)
     text = yaml.dump(value, Dumper=_Dumper, allow_unicode=True, width=1_000_000,
                      default_flow_style=True)
     return text[:-5].rstrip() if text.endswith("\n...\n") else text.rstrip("\n")
 
 
-# Strings of printable characters on one line, short enough never to be folded: the
-# dumper writes them plain or in single quotes, by the rules below (its own analysis).
-_ONE_LINE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]{1,2000}")
+# Strings of printable characters on one line (none of these), short enough never to be
+# folded: the dumper writes them plain or in single quotes, by the rules below (its own
+# analysis).
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff"
+                           "\U00010000-\U0010ffff]")
 _NOT_PLAIN = re.compile(r"^(?:---|\.\.\.|[#,\[\]{}&*!|>'\"%@`]|[?:-](?: |$)| )|:(?: |$)| #| $")
 
 
@@ -210,8 +221,9 @@ _RESOLVED_FIRST = (None if None in _Dumper.yaml_implicit_resolvers
 
 
 def _one_line(value: str) -> str:
-    """What ``yaml.dump`` makes of a :data:`_ONE_LINE` string, without running the dumper:
-    plain when no indicator forbids it and it reads back as a string, else single-quoted."""
+    """What ``yaml.dump`` makes of a one-line string (:data:`_NOT_ONE_LINE`), without
+    running the dumper: plain when no indicator forbids it and it reads back as a
+    string, else single-quoted."""
     if not _NOT_PLAIN.search(value) and _reads_as_str(value):
         return value
     return "'" + value.replace("'", "''") + "'"

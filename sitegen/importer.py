@@ -15,6 +15,7 @@ importer wrote it. A page whose text no longer matches ``import_hash`` has been 
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import os
 import stat
 import time
@@ -31,7 +32,6 @@ from .digests import short_hash, text_fingerprint
 from .fsutil import FileSig, atomic_write, file_sig
 from .model import PageInfo, SeedArticle
 from .parallel import parallel_imap
-from .seeds import decode_seed, parse_seed
 from .snapshot import Snapshot
 from .topics import TopicMatcher, compile_topics
 
@@ -181,6 +181,7 @@ def _seed_files(seeds_dir: Path, snapshot: Snapshot | None) -> list[tuple[str, o
 
 
 def _parse(path: Path, data: bytes, config: SiteConfig) -> tuple[SeedArticle | None, list[Diagnostic]]:
+    from .seeds import decode_seed, parse_seed   # loaded by import_seeds (see there)
     text, problems = decode_seed(data, path.name, config.import_.max_seed_bytes)
     if text is None:
         return None, problems
@@ -340,6 +341,9 @@ def import_seeds(config: SiteConfig, pages: Sequence[PageInfo], jobs: int = 1,
     content = str(config.content_dir)
     taken = {os.path.normcase(root + info.path) for info in pages}
     matcher = compile_topics(tuple(config.topics))
+    # the seed parser, loaded here for the workers it forks (not when sitegen starts: its
+    # patterns take 15-20 ms, which a build with no seed to import would spend for nothing)
+    importlib.import_module(".seeds", __package__)
 
     def render(batch: Sequence[_Candidate]) -> list[_Outcome]:
         return [_render(candidate, config, matcher) for candidate in batch]
