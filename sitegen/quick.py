@@ -10,7 +10,8 @@ its outputs. No other page is read and no other record loaded; the output folder
 still listed (by the build's helper), to check it holds what was published. An article
 whose slug changed (a title it is made from) moves to its new URL: the pages showing it
 link there, and the sitemap is made from the last one's entries, kept in the cache, with
-the URL moved; a slug that meets another of the same day takes the full way.
+the URL moved; a slug that meets another of the same day takes the full way, and so
+does an edit on a day whose clash of slugs the last build settled.
 
 When pages changed where they are listed (a date, topics), the
 full build still takes the last index and the edited pages instead of reading every page
@@ -240,12 +241,13 @@ def reshaped_content(config: SiteConfig, cache: BuildCache, since: Since | None,
     """The site's index after edits of content pages that changed the site's shape (a
     date, topics), made from the last build's index and the
     edited pages alone, when nothing else changed: no page added, removed or renamed,
-    none with a problem, a topic not in ``site.yaml`` or a new seed, and no URL settled
-    among clashing slugs, before or after. The index is grouped again (as a full build
+    none with a problem, a topic not in ``site.yaml`` or a new seed, no URLs that meet,
+    and no clash of slugs settled on a day the edited pages were or are on
+    (:func:`_clear_of_clashes`). The index is grouped again (as a full build
     does) but no other page is read, imported or loaded. Stores the edited pages' records
     and the new index (in a helper, see :func:`remember_content`). ``since``: see
     :func:`content_edits`."""
-    if since is None or any(settles_clash(d) for d in since.carried):
+    if since is None:
         return None
     carried, seen, edits = since.carried, since.seen, since.edits
     state = kept_state(cache, since.token)
@@ -263,6 +265,10 @@ def reshaped_content(config: SiteConfig, cache: BuildCache, since: Since | None,
     if news is None:
         return None
     articles = [news.get(a.path, a) for a in index.articles]
+    days = {urls.day_key(a.date) for a in index.articles if a.path in news}
+    if not _clear_of_clashes(index, carried, days | {urls.day_key(a.date)
+                                                     for a in news.values()}):
+        return None
     if len({urls.article(a.date, a.slug) for a in articles}) != len(articles):
         return None   # a clash to settle: the full build does it
     convert_bodies(list(news.values()), cache, 1, config)   # bodies in hand: not read again
@@ -313,8 +319,9 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, since: Since | None,
     sitemap = None
     if moves:
         entries = kept_sitemap(config, cache)
-        if entries is None or any(settles_clash(d) for d in carried) or not _distinct(
-                index, replacements):
+        if entries is None or not _clear_of_clashes(
+                index, carried, {urls.day_key(a.date) for a in replacements.values()}
+        ) or not _distinct(index, replacements):
             return None   # a clash of slugs to settle, before or after: the full way
         sitemap = lambda: [(moves.get(url, url), lastmod) for url, lastmod in entries]
     if not output_marked(config, cache):
@@ -335,6 +342,21 @@ def _moves(index: SiteIndex, replacements: dict[str, Article]) -> dict[str, str]
         if old.slug != new.slug:
             moves[urls.article(old.date, old.slug)] = urls.article(new.date, new.slug)
     return moves
+
+
+def _clear_of_clashes(index: SiteIndex, carried: list[Diagnostic], days: set[str]) -> bool:
+    """Whether the last build settled no clash of URLs on any of ``days``
+    (:func:`urls.day_key`): an edit there could settle it otherwise (the page that took
+    another slug may now have its own), which the full build does. A clash is of one
+    day's articles, so an edit on another day leaves it as it was. The clashes are those
+    the carried problems name (the page moved to another slug, or left out: a page the
+    index does not hold, whose day is not looked for, so no day is clear)."""
+    files = [d.file for d in carried if settles_clash(d)]
+    if not files:
+        return True
+    by_path = {a.path: a for a in index.articles}
+    return all(file in by_path and urls.day_key(by_path[file].date) not in days
+               for file in files)
 
 
 def _distinct(index: SiteIndex, replacements: dict[str, Article]) -> bool:

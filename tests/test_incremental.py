@@ -279,8 +279,8 @@ def test_edits_that_reshape_the_site_regroup_the_last_index(site: Site):
     index with the edited pages instead of reading every page ("index (regrouped)"). A
     title edit whose slug follows the title moves the article to another URL only: a
     quick rebuild. An edit that makes two slugs meet, a new page, a topic not in
-    site.yaml, or a site that had settled such a clash, takes the full way. Every build
-    matches a clean one."""
+    site.yaml, or an edit on a day whose clash of slugs the last build settled, takes
+    the full way (an edit on another day regroups). Every build matches a clean one."""
     rng = random.Random(11)
     editor = Editor(site, rng)
     editor.configure(2)
@@ -317,10 +317,13 @@ def test_edits_that_reshape_the_site_regroup_the_last_index(site: Site):
     page.write_text(page.read_text(encoding="utf-8").replace("topics: [", "topics: [Sailing, ", 1),
                     encoding="utf-8")
     build("read and import")     # a topic not in site.yaml
-    derived = [p for p in pages if "slug:" not in p.read_text(encoding="utf-8")]
-    twin, other, third = derived[:3]
-    twin = twin.read_text(encoding="utf-8")
+    derived = [p for p in pages if "slug:" not in p.read_text(encoding="utf-8")
+               and "Sailing" not in p.read_text(encoding="utf-8")]
+    twin_page, other = derived[:2]
+    twin = twin_page.read_text(encoding="utf-8")
     date = re.search(r"(?m)^date: (.*)$", twin).group(1)
+    third = next(p for p in derived[2:] if re.search(
+        r"(?m)^date: (.*)$", p.read_text(encoding="utf-8")).group(1)[:10] != date[:10])
     title = re.search(r"(?m)^title: (.*)$", twin).group(1)
     text = other.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^date: .*$", f"date: {date}", text)
@@ -330,9 +333,16 @@ def test_edits_that_reshape_the_site_regroup_the_last_index(site: Site):
     assert site.files() == clean_build(site, editor.per_page)
     third.write_text(third.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
     build("quick: check")          # a text edit is still quick
-    third.write_text(third.read_text(encoding="utf-8").replace("topics: [", "topics: [health, ", 1),
-                     encoding="utf-8")
-    build("read and import")       # the site settled a clash: the full way
+    text = third.read_text(encoding="utf-8")   # another day than the clash's: regrouped
+    now = re.search(r"(?m)^topics: \[(.*)\]$", text).group(1)
+    new = next(t for t in TOPICS[:4] if t not in now)
+    third.write_text(re.sub(r"(?m)^topics: .*$", f"topics: [{new}]", text), encoding="utf-8")
+    build("index (regrouped)")
+    owner = min(twin_page, other, key=lambda p: p.relative_to(site.root).as_posix())
+    text = owner.read_text(encoding="utf-8")    # the page that kept the slug leaves the
+    owner.write_text(re.sub(r"(?m)^date: .*$", "date: 2024-04-28", text),   # clash's day:
+                     encoding="utf-8")          # the other has its slug back, the full way
+    build("read and import")
 
 
 def test_other_files_in_content_leave_the_quick_way_open_but_an_import_leftover_not(
@@ -387,8 +397,9 @@ def test_title_edits_move_articles_to_their_new_url_the_quick_way(site: Site):
     article to another URL and nothing else: the quick way renders the pages showing it
     and the sitemap (from the kept entries), removes the old page and its folder, and
     matches a clean build. Two articles of a day may swap their slugs in one build. A
-    slug that meets another of the same day, or a cache without the sitemap's entries,
-    takes a longer way that settles it."""
+    slug that meets another of the same day, an edit on a day whose clash of slugs the
+    last build settled (not on another day), or a cache without the sitemap's entries,
+    takes a longer way."""
     site.write("site.yaml", CONFIG.format(per_page=2, cache=".cache-inc", output="public")
                + "topics:\n  - name: world\n")
     for n in range(6):
@@ -425,9 +436,21 @@ def test_title_edits_move_articles_to_their_new_url_the_quick_way(site: Site):
                      encoding="utf-8")
     assert "2024/03/01/kept/index.html" in build("quick: check")
     retitle(2, "A new headline")   # meets p0's slug on the same day
+    files = build("read and import")
+    assert "2024/03/01/a-new-headline-2/index.html" in files
+    retitle(3, "Story 3 meanwhile")   # another day than the settled clash's: quick
+    files = build("quick: check")
+    assert "2024/03/01/a-new-headline-2/index.html" in files
+    retitle(0, "Story 0 again")    # on the clash's day: p2 now has its own slug
+    files = build("read and import")
+    assert "2024/03/01/a-new-headline/index.html" in files
+    assert "2024/03/01/a-new-headline-2/index.html" not in files
+    retitle(0, "A new headline")   # meets p2's slug: settled again
     build("read and import")
-    retitle(2, "Story 2 again")
-    build("read and import")       # the site had settled a clash: the full way
+    retitle(4, "Story 4 again")    # the clash's day: the full way
+    build("read and import")
+    retitle(2, "Story 2 again")    # the page that settled it: the clash is gone
+    build("read and import")
     retitle(3, "Story 3 again")
     build("quick: check")
     with sqlite3.connect(next((site.root / ".cache-inc").glob("*.sqlite"))) as db:
