@@ -339,8 +339,10 @@ class SiteRenderer:
             for job in jobs:
                 self._claim(plan, job.output, job.kind)
                 plan.todo.append(job)
-                if job.kind == "sitemap":
-                    plan.sitemap = (key, job.context["entries"])
+                if job.kind == "sitemap":   # one file, or the parts of an index, in order
+                    entries = job.context["entries"]
+                    plan.sitemap = (key, entries if plan.sitemap is None
+                                    else plan.sitemap[1] + entries)
         if partial:
             for name, old in before.items():
                 if name not in plan.families:

@@ -258,7 +258,8 @@ class _Routes:
             description=f"Search the articles of {self.config.title}", kind="search")])]
 
     def extras(self, entries: Callable[[], list[tuple[str, datetime | None]]]) -> Family:
-        """sitemap.xml (every HTML page but the 404: ``entries``), robots.txt and 404.html.
+        """sitemap.xml (every HTML page but the 404: ``entries``; see :func:`sitemap_jobs`),
+        robots.txt and 404.html.
         The sitemap changes only when the site's structure does (which pages exist, their
         lastmod)."""
         structure = "\x01".join([
@@ -267,13 +268,37 @@ class _Routes:
 
         def make() -> list[RenderJob]:
             return [
-                RenderJob("sitemap.xml", "sitemap.xml", "sitemap.xml", {"entries": entries()},
-                          "sitemap"),
+                *sitemap_jobs(entries()),
                 RenderJob("robots.txt", "robots.txt", "robots.txt", {}, "robots"),
                 self.page("404.html", "404.html", "Page not found", kind="404"),
             ]
 
         return Family("extras", _digest("extras", structure), make)
+
+
+SITEMAP_LIMIT = 50_000
+"""URLs one sitemap file may list (the sitemaps protocol: 50,000, and 50 MB, which
+50,000 of ours stay far below)."""
+
+
+def sitemap_jobs(entries: list[tuple[str, datetime | None]]) -> list[RenderJob]:
+    """``sitemap.xml`` listing ``entries`` (``(url, lastmod)``); beyond
+    :data:`SITEMAP_LIMIT` of them, a sitemap index of ``sitemap-1.xml``,
+    ``sitemap-2.xml`` ... that list them in order, each with the latest lastmod of its
+    entries. robots.txt names ``sitemap.xml`` either way: search engines read an index as
+    they read a sitemap."""
+    limit = SITEMAP_LIMIT
+    if len(entries) <= limit:
+        return [RenderJob("sitemap.xml", "sitemap.xml", "sitemap.xml", {"entries": entries},
+                          "sitemap")]
+    parts = [entries[start:start + limit] for start in range(0, len(entries), limit)]
+    names = [f"sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+    listed = [(name, max((lastmod for _, lastmod in part if lastmod is not None), default=None))
+              for name, part in zip(names, parts)]
+    return [RenderJob("sitemap_index.xml", "sitemap.xml", "sitemap.xml", {"sitemaps": listed},
+                      "sitemap-index"),
+            *(RenderJob("sitemap.xml", name, name, {"entries": part}, "sitemap")
+              for name, part in zip(names, parts))]
 
 
 def _child_label(key: str, period: str) -> str:

@@ -542,3 +542,54 @@ def test_more_edits_than_the_quick_limit_take_the_full_way(site: Site, monkeypat
         result = site.run("build", "--timings")
         assert result.code == 0 and way in result.out, result.out
         assert site.files() == clean_build(site, editor.per_page)
+
+
+def _sitemap(data: bytes) -> tuple[str, list[tuple[str, str | None]]]:
+    """A sitemap's root element (``urlset`` or ``sitemapindex``) and its ``(loc,
+    lastmod)`` entries, as XML."""
+    import xml.etree.ElementTree as ElementTree
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    root = ElementTree.fromstring(data)
+    return root.tag.removeprefix(ns), [(entry.findtext(f"{ns}loc"), entry.findtext(f"{ns}lastmod"))
+                                       for entry in root]
+
+
+def test_a_sitemap_of_more_urls_than_a_file_may_list_becomes_an_index(site: Site, monkeypatch):
+    """Beyond the sitemaps protocol's 50,000 URLs a file (here 7), sitemap.xml is a
+    sitemap index of sitemap-1.xml, sitemap-2.xml ...: together they list every page of
+    the single sitemap once, in its order, each within the limit, and the index gives
+    each part the latest lastmod of its pages. robots.txt still names sitemap.xml. A
+    title edit takes the quick way, and the parts follow it as a clean build's do."""
+    from sitegen import routes
+    site.write("site.yaml", CONFIG.format(per_page=2, cache=".cache-inc", output="public"))
+    for n in range(6):
+        site.page(f"a/p{n}.md", title=f"Story {n}", date=f"2024-03-0{1 + n}", id=f"urn:p{n}",
+                  **({"updated": f"2024-04-0{1 + n}"} if n % 2 else {}))
+    single = _sitemap(clean_build(site, 2)["sitemap.xml"])   # the limit is far
+    assert single[0] == "urlset" and len(single[1]) > 14
+    count = -(-len(single[1]) // 7)     # parts of 7
+    monkeypatch.setattr(routes, "SITEMAP_LIMIT", 7)
+    assert site.run("build", "-q").code == 0
+    files = site.files()
+    kind, parts = _sitemap(files["sitemap.xml"])
+    assert kind == "sitemapindex"
+    base = "https://example.org/news/"
+    assert [loc for loc, _ in parts] == [f"{base}sitemap-{n}.xml" for n in range(1, count + 1)]
+    listed = []
+    for loc, lastmod in parts:
+        kind, entries = _sitemap(files[loc.removeprefix(base)])
+        assert kind == "urlset" and 0 < len(entries) <= 7
+        assert lastmod == max((m for _, m in entries if m), default=None)
+        listed += entries
+    assert listed == single[1]
+    assert "Sitemap: https://example.org/news/sitemap.xml" in files["robots.txt"].decode()
+    page = site.root / "content/a/p2.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("Story 2", "A new headline"),
+                    encoding="utf-8")
+    result = site.run("build", "--timings")
+    assert result.code == 0 and "quick: check" in result.out, result.out
+    files = site.files()
+    assert files == clean_build(site, 2)
+    assert "/2024/03/03/a-new-headline/" in b"".join(
+        data for name, data in files.items() if name.startswith("sitemap-")).decode()
+    assert [len(routes.sitemap_jobs([("x", None)] * n)) for n in (7, 8, 15)] == [1, 3, 4]
