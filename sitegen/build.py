@@ -57,9 +57,10 @@ class _Content:
 def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool,
                      reread: bool = True, jobs: int = 1,
                      snapshot: Snapshot | None = None, convert: bool = False) -> _Content:
-    """Read content/ through the cache and import new seeds (then read what they became).
-    With ``convert``, new bodies are converted by the workers that read them, and their
-    HTML is put in the cache."""
+    """Read content/ through the cache and import new seeds (then read what they became:
+    the ``snapshot`` of the inputs is patched with the pages the import wrote, instead of
+    walking content/ again). With ``convert``, new bodies are converted by the workers
+    that read them, and their HTML is put in the cache."""
     records = cache.records()
     known = set(records)
     seen = cache.load("seen:content") or {}
@@ -75,7 +76,12 @@ def _read_and_import(config: SiteConfig, cache: BuildCache, do_import: bool,
         if reread and (imported.created or imported.updated):
             if converted is not None:
                 converted = converted | set(html)
-            content = read_content(config, records, jobs, content.seen, converted=converted)
+            root = config.content_dir.parent
+            again = None if snapshot is None else _inputs(   # the walk, with the new pages
+                config, do_import, None, snapshot,
+                [root / rel for rel in (*imported.created, *imported.updated)])
+            content = read_content(config, records, jobs, content.seen, again,
+                                   converted=converted)
             html.update(content.html)
     if html:
         cache.put_html(html)
