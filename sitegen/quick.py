@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from collections import Counter
-from typing import Callable
+from typing import Callable, Iterable
 
 from . import urls
 from .cache import BuildCache
@@ -265,9 +265,7 @@ def reshaped_content(config: SiteConfig, cache: BuildCache, since: Since | None,
     if news is None:
         return None
     articles = [news.get(a.path, a) for a in index.articles]
-    days = {urls.day_key(a.date) for a in index.articles if a.path in news}
-    if not _clear_of_clashes(index, carried, days | {urls.day_key(a.date)
-                                                     for a in news.values()}):
+    if not _clear_of_clashes(index, carried, news.values()):
         return None
     if len({urls.article(a.date, a.slug) for a in articles}) != len(articles):
         return None   # a clash to settle: the full build does it
@@ -319,9 +317,8 @@ def quick_rebuild(config: SiteConfig, cache: BuildCache, since: Since | None,
     sitemap = None
     if moves:
         entries = kept_sitemap(config, cache)
-        if entries is None or not _clear_of_clashes(
-                index, carried, {urls.day_key(a.date) for a in replacements.values()}
-        ) or not _distinct(index, replacements):
+        if entries is None or not _clear_of_clashes(index, carried, replacements.values()) \
+                or not _distinct(index, replacements):
             return None   # a clash of slugs to settle, before or after: the full way
         sitemap = lambda: [(moves.get(url, url), lastmod) for url, lastmod in entries]
     if not output_marked(config, cache):
@@ -344,17 +341,20 @@ def _moves(index: SiteIndex, replacements: dict[str, Article]) -> dict[str, str]
     return moves
 
 
-def _clear_of_clashes(index: SiteIndex, carried: list[Diagnostic], days: set[str]) -> bool:
-    """Whether the last build settled no clash of URLs on any of ``days``
-    (:func:`urls.day_key`): an edit there could settle it otherwise (the page that took
-    another slug may now have its own), which the full build does. A clash is of one
-    day's articles, so an edit on another day leaves it as it was. The clashes are those
-    the carried problems name (the page moved to another slug, or left out: a page the
-    index does not hold, whose day is not looked for, so no day is clear)."""
+def _clear_of_clashes(index: SiteIndex, carried: list[Diagnostic],
+                      edited: Iterable[Article]) -> bool:
+    """Whether the last build settled no clash of URLs on a day the ``edited`` articles
+    (their new versions) are on or were on (in ``index``): an edit there could settle
+    it otherwise (the page that took another slug may now have its own), which the full
+    build does. A clash is of one day's articles, so an edit on another day leaves it as
+    it was. The clashes are those the carried problems name (the page moved to another
+    slug, or left out: a page the index does not hold, whose day is not looked for, so
+    no day is clear)."""
     files = [d.file for d in carried if settles_clash(d)]
     if not files:
         return True
     by_path = {a.path: a for a in index.articles}
+    days = {urls.day_key(a.date) for new in edited for a in (new, by_path.get(new.path, new))}
     return all(file in by_path and urls.day_key(by_path[file].date) not in days
                for file in files)
 
